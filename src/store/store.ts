@@ -1,0 +1,54 @@
+import type { Alert } from '../core/alert.ts';
+import type { FlushOutcome, GroupHeader, GroupIncarnation, GroupState } from '../core/group.ts';
+
+/** An alert's place: one copy of an alert lives in each group it routes to. */
+export interface AlertSlot {
+  readonly groupId: string;
+  readonly fingerprint: string;
+}
+
+export interface SlotState {
+  readonly alert?: Alert;
+  readonly group?: GroupIncarnation;
+}
+
+/**
+ * A compare-and-set write of one alert into one group. It applies only if the slot still holds
+ * what the write was computed from (same alert updatedAt or still absent; same group
+ * incarnation or still absent), so the merge rules run once, in core, for every store.
+ */
+export interface AlertWrite {
+  readonly group: GroupHeader;
+  readonly alert: Alert;
+  readonly expected: { readonly alertUpdatedAt?: number; readonly groupCreatedAt?: number };
+  /** Set when the group is absent: the new group's incarnation. */
+  readonly create?: GroupIncarnation;
+  /** Make the group due no later than this tick. */
+  readonly wakeAt?: number;
+}
+
+/** A lease on one due group; the token fences the commit. */
+export interface Claim {
+  readonly groupId: string;
+  readonly token: number;
+}
+
+export interface Store {
+  readSlots(slots: readonly AlertSlot[]): Promise<SlotState[]>;
+  /** Applies each write atomically; returns false for a write whose expectation failed. */
+  writeAlerts(writes: readonly AlertWrite[]): Promise<boolean[]>;
+  /**
+   * Leases groups due at `now`: each is pushed to `now + leaseMs` until committed. Wakes asked
+   * for during the lease are kept and honoured by the commit.
+   */
+  claimDue(now: number, leaseMs: number, limit: number): Promise<Claim[]>;
+  loadGroup(groupId: string): Promise<GroupState | undefined>;
+  /**
+   * Records a flush: log entries, removal of sent resolved alerts that did not change, next due
+   * time (or deletion of an empty group). Refused (false) when the claim's token is stale.
+   */
+  commit(claim: Claim, outcome: FlushOutcome): Promise<boolean>;
+  /** The earliest due time, if any group exists. */
+  nextDue(): Promise<number | undefined>;
+  close(): Promise<void>;
+}
