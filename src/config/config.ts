@@ -9,6 +9,8 @@ export interface Config {
   readonly global: GlobalConfig;
   readonly route: RouteConfig;
   readonly receivers: readonly ReceiverConfig[];
+  /** Things accepted but worth telling the operator about, each located like a ConfigError message. */
+  readonly warnings: readonly string[];
 }
 
 export interface GlobalConfig {
