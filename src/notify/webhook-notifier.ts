@@ -1,0 +1,212 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import { request, type Dispatcher } from 'undici';
+import type { WebhookConfig } from '../config/config.ts';
+import { ConcurrencyLimiter } from './concurrency-limiter.ts';
+import {
+  HttpDispatchers,
+  MAX_FOLLOWED_REDIRECTS,
+  type DispatcherSource,
+} from './http-dispatchers.ts';
+import { NotifyError, abortError } from './notify-error.ts';
+import { deliver, type DeliveryResult } from './retry.ts';
+import type { WebhookMessage } from './webhook-message.ts';
+import { buildWebhookPayload } from './webhook-payload.ts';
+import { webhookRequest } from './webhook-request.ts';
+
+/** The part of a pino logger the notifier uses. */
+export interface NotifyLogger {
+  warn(details: Record<string, unknown>, message: string): void;
+  debug(details: Record<string, unknown>, message: string): void;
+}
+
+export interface WebhookNotifierOptions {
+  /** Grouper's version: requests carry `User-Agent: Grouper/<version>`. */
+  readonly version: string;
+  readonly logger: NotifyLogger;
+  /** Default: HttpDispatchers owned by the notifier and closed by close(). */
+  readonly dispatchers?: DispatcherSource;
+  /** Per receiver name. Default: 32 requests in flight. */
+  readonly limiter?: ConcurrencyLimiter;
+  readonly random?: () => number;
+  readonly now?: () => number;
+  readonly sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+}
+
+export const DEFAULT_MAX_IN_FLIGHT_PER_RECEIVER = 32;
+const ERROR_BODY_LIMIT = 1024;
+// Past this much of an error body, closing the connection is cheaper than reading on.
+const DISCARD_LIMIT = 64 * 1024;
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+const RETRY_MESSAGE = 'Notify attempt failed, will retry later';
+
+/** Sends Alertmanager webhook notifications (payload version 4) over HTTP with undici. */
+export class WebhookNotifier {
+  readonly #userAgent: string;
+  readonly #logger: NotifyLogger;
+  readonly #dispatchers: DispatcherSource;
+  readonly #ownedDispatchers: HttpDispatchers | undefined;
+  readonly #limiter: ConcurrencyLimiter;
+  readonly #random: () => number;
+  readonly #now: () => number;
+  readonly #sleep: (ms: number, signal: AbortSignal) => Promise<void>;
+
+  constructor(options: WebhookNotifierOptions) {
+    this.#userAgent = `Grouper/${options.version}`;
+    this.#logger = options.logger;
+    if (options.dispatchers === undefined) {
+      this.#ownedDispatchers = new HttpDispatchers();
+      this.#dispatchers = this.#ownedDispatchers;
+    } else {
+      this.#ownedDispatchers = undefined;
+      this.#dispatchers = options.dispatchers;
+    }
+    this.#limiter = options.limiter ?? new ConcurrencyLimiter(DEFAULT_MAX_IN_FLIGHT_PER_RECEIVER);
+    this.#random = options.random ?? Math.random;
+    this.#now = options.now ?? Date.now;
+    this.#sleep = options.sleep ?? ((ms, signal) => delay(ms, undefined, { signal }));
+  }
+
+  /**
+   * Delivers `message` with Alertmanager's retries until `deadline` (epoch ms) or `signal`.
+   * The scheduler's deadline is the flush tick + max(group_interval, 10 s).
+   */
+  async notify(
+    config: WebhookConfig,
+    message: WebhookMessage,
+    options: { readonly deadline: number; readonly signal: AbortSignal },
+  ): Promise<DeliveryResult> {
+    let body: string;
+    try {
+      body = payload(config, message);
+    } catch (error) {
+      const { code, message: text } = error as NotifyError;
+      return { ok: false, retryable: false, code, error: text, attempts: 0 };
+    }
+    const context = { receiver: message.receiver, groupKey: message.groupKey };
+    let previousError: string | undefined;
+    const result = await deliver(
+      async (signal, attempt) => {
+        try {
+          await this.#post(config, message.receiver, body, signal);
+        } catch (error) {
+          if (error instanceof NotifyError && error.retryable && !signal.aborted) {
+            // Alertmanager warns when the error changes, not on every attempt.
+            const details = { ...context, attempts: attempt, code: error.code, err: error.message };
+            if (error.message === previousError) this.#logger.debug(details, RETRY_MESSAGE);
+            else this.#logger.warn(details, RETRY_MESSAGE);
+            previousError = error.message;
+          }
+          throw error;
+        }
+      },
+      { ...options, random: this.#random, now: this.#now, sleep: this.#sleep },
+    );
+    if (result.ok) this.#logger.debug({ ...context, attempts: result.attempts }, 'Notify success');
+    return result;
+  }
+
+  /** One attempt: resolves on 2xx, otherwise rejects with a NotifyError. */
+  async send(config: WebhookConfig, message: WebhookMessage, signal: AbortSignal): Promise<void> {
+    await this.#post(config, message.receiver, payload(config, message), signal);
+  }
+
+  /** Closes the connections if the notifier created its dispatchers. */
+  async close(): Promise<void> {
+    await this.#ownedDispatchers?.close();
+  }
+
+  #post(config: WebhookConfig, receiver: string, body: string, signal: AbortSignal): Promise<void> {
+    return this.#limiter.run(receiver, signal, () => this.#request(config, body, signal));
+  }
+
+  async #request(config: WebhookConfig, body: string, signal: AbortSignal): Promise<void> {
+    if (signal.aborted) throw abortError(signal);
+    const controller = new AbortController();
+    const onAbort = (): void => controller.abort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    let timedOut = false;
+    const timer =
+      config.timeout > 0
+        ? setTimeout(() => {
+            timedOut = true;
+            controller.abort();
+          }, config.timeout)
+        : undefined;
+    try {
+      const { url, headers } = webhookRequest(config, this.#userAgent);
+      const response = await request(url, {
+        method: 'POST',
+        headers,
+        body,
+        dispatcher: this.#dispatchers.dispatcherFor(config.httpConfig),
+        signal: controller.signal,
+      });
+      await check(response, config.httpConfig.followRedirects);
+    } catch (error) {
+      if (error instanceof NotifyError) throw error;
+      if (signal.aborted) throw abortError(signal);
+      if (timedOut) {
+        throw new NotifyError(
+          'GROUPER_NOTIFY_TIMEOUT',
+          `Post "<redacted>": configured webhook timeout reached (${config.timeout}ms)`,
+          true,
+        );
+      }
+      throw new NotifyError('GROUPER_NOTIFY_TRANSPORT', `Post "<redacted>": ${detail(error)}`, true);
+    } finally {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', onAbort);
+    }
+  }
+}
+
+function payload(config: WebhookConfig, message: WebhookMessage): string {
+  try {
+    return buildWebhookPayload(message, config.maxAlerts);
+  } catch (error) {
+    const text = `cannot encode payload: ${(error as Error).message}`;
+    throw new NotifyError('GROUPER_NOTIFY_PAYLOAD', text, false);
+  }
+}
+
+/** Alertmanager's reading of a webhook response. Always drains the body for connection reuse. */
+async function check(response: Dispatcher.ResponseData, followRedirects: boolean): Promise<void> {
+  const { statusCode } = response;
+  if (statusCode >= 200 && statusCode < 300) {
+    await response.body.dump();
+    return;
+  }
+  if (followRedirects && REDIRECT_STATUSES.has(statusCode) && response.headers.location !== undefined) {
+    await response.body.dump();
+    const text = `Post "<redacted>": stopped after ${MAX_FOLLOWED_REDIRECTS + 1} redirects`;
+    throw new NotifyError('GROUPER_NOTIFY_TRANSPORT', text, true);
+  }
+  const details = await readPrefix(response.body, ERROR_BODY_LIMIT);
+  const text = `unexpected status code ${statusCode}${details === '' ? '' : `: ${details}`}`;
+  throw new NotifyError('GROUPER_NOTIFY_STATUS', text, statusCode >= 500 && statusCode < 600, statusCode);
+}
+
+/** The first `limit` bytes of `body` as text (a cut last character dropped); reads the rest away. */
+async function readPrefix(body: AsyncIterable<Buffer>, limit: number): Promise<string> {
+  const kept: Buffer[] = [];
+  let keptBytes = 0;
+  let readBytes = 0;
+  for await (const chunk of body) {
+    if (keptBytes < limit) {
+      kept.push(chunk);
+      keptBytes += chunk.length;
+    }
+    readBytes += chunk.length;
+    if (readBytes > DISCARD_LIMIT) break;
+  }
+  return new TextDecoder().decode(Buffer.concat(kept).subarray(0, limit), { stream: true });
+}
+
+/** An undici or socket error's message, with its code when the message lacks it. */
+function detail(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const { code } = error as { code?: unknown };
+  return typeof code === 'string' && !error.message.includes(code)
+    ? `${error.message} (${code})`
+    : error.message;
+}
