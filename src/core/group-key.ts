@@ -1,9 +1,25 @@
-import type { LabelSet } from './label-set.ts';
+import { createHash } from 'node:crypto';
+import { formatLabelSet, labelValue, type LabelSet } from './label-set.ts';
 import type { Route } from './route.ts';
 
 /** The subset of the alert's labels named by the route's group_by (all for `...`). */
-export declare function groupLabels(route: Route, labels: LabelSet): LabelSet;
+export function groupLabels(route: Route, labels: LabelSet): LabelSet {
+  if (route.groupByAll) return labels;
+  const picked: [string, string][] = [];
+  for (const name of route.groupBy) {
+    const value = labelValue(labels, name);
+    if (value !== undefined) picked.push([name, value]);
+  }
+  // fromEntries defines own properties, so even a label named `__proto__` is kept.
+  return Object.fromEntries(picked);
+}
+
 /** Alertmanager's group key: route key + `:` + rendered group labels. */
-export declare function groupKey(route: Route, groupLabels: LabelSet): string;
+export function groupKey(route: Route, groupLabels: LabelSet): string {
+  return `${route.key}:${formatLabelSet(groupLabels)}`;
+}
+
 /** The group's id: 32 hex digits of sha256(group key). */
-export declare function groupId(groupKey: string): string;
+export function groupId(groupKey: string): string {
+  return createHash('sha256').update(groupKey).digest('hex').slice(0, 32);
+}
