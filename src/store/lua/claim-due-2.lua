@@ -1,0 +1,24 @@
+-- Leases up to `limit` groups of one shard whose due time has come, earliest first: each gets a
+-- fresh fencing token and is due again when the lease ends, so a crashed holder's group is
+-- taken over. A due entry whose group has expired is dropped.
+-- KEYS: 1 shard due zset, 2 shard token counter
+-- ARGV: 1 now, 2 lease end, 3 limit, 4 meta key prefix, 5 alerts key prefix, 6 log key prefix,
+--       7 grace ms
+-- Returns a flat array: group id, token, group id, token, ...
+local due, tokens = KEYS[1], KEYS[2]
+local claims = {}
+for _, id in ipairs(redis.call('ZRANGEBYSCORE', due, '-inf', ARGV[1], 'LIMIT', 0, ARGV[3])) do
+  local meta = ARGV[4] .. id
+  if redis.call('EXISTS', meta) == 1 then
+    local token = redis.call('INCR', tokens)
+    redis.call('HSET', meta, 'token', token)
+    redis.call('HDEL', meta, 'pendingWake')
+    redis.call('ZADD', due, ARGV[2], id)
+    expire_group(ARGV[2], ARGV[7], meta, ARGV[5] .. id, ARGV[6] .. id)
+    claims[#claims + 1] = id
+    claims[#claims + 1] = token
+  else
+    redis.call('ZREM', due, id)
+  end
+end
+return claims

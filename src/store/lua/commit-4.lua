@@ -1,0 +1,33 @@
+-- Records a flush if the claim still holds the group's lease, and ends the lease.
+-- KEYS: 1 group meta hash, 2 group alerts hash, 3 group notify log hash, 4 shard due zset
+-- ARGV: 1 group id, 2 token, 3 tick, 4 next due, 5 grace ms, 6 n = number of log entries,
+--       then n pairs (integration key, encoded log entry),
+--       then pairs (fingerprint, updatedAt) of sent resolved alerts to delete if unchanged
+-- Returns 1 when committed, 0 when the token is stale (then nothing changed).
+local meta, alerts, log, due = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local id = ARGV[1]
+if redis.call('HGET', meta, 'token') ~= ARGV[2] then return 0 end
+
+local removals = 7 + 2 * tonumber(ARGV[6])
+for i = 7, removals - 1, 2 do
+  redis.call('HSET', log, ARGV[i], ARGV[i + 1])
+end
+for i = removals, #ARGV, 2 do
+  local alert = redis.call('HGET', alerts, ARGV[i])
+  if alert and updated_at(alert) == ARGV[i + 1] then redis.call('HDEL', alerts, ARGV[i]) end
+end
+
+if redis.call('HLEN', alerts) == 0 then
+  redis.call('DEL', meta, alerts, log)
+  redis.call('ZREM', due, id)
+  return 1
+end
+
+local due_at = ARGV[4]
+local pending = redis.call('HGET', meta, 'pendingWake')
+if pending and tonumber(pending) < tonumber(due_at) then due_at = pending end
+redis.call('HSET', meta, 'lastTick', ARGV[3])
+redis.call('HDEL', meta, 'token', 'pendingWake')
+redis.call('ZADD', due, due_at, id)
+expire_group(due_at, ARGV[5], meta, alerts, log)
+return 1

@@ -1,0 +1,124 @@
+import type { Alert } from '../core/alert.ts';
+import type {
+  FlushOutcome,
+  GroupHeader,
+  GroupIncarnation,
+  GroupState,
+  NotifyLogEntry,
+} from '../core/group.ts';
+import { checkWrites } from './check-writes.ts';
+import { DueQueue } from './due-queue.ts';
+import type { AlertSlot, AlertWrite, Claim, SlotState, Store } from './store.ts';
+
+interface StoredGroup {
+  readonly header: GroupHeader;
+  readonly incarnation: GroupIncarnation;
+  lastTick: number;
+  readonly alerts: Map<string, Alert>;
+  readonly log: Map<string, NotifyLogEntry>;
+  /** Set while a claim is outstanding: from claim to commit. */
+  token?: number;
+  /** The earliest wake asked for while leased, honoured by the commit. */
+  pendingWake?: number;
+}
+
+/**
+ * The Store in process memory, for a single replica and for outages of Redis. Every method runs
+ * to completion synchronously, so each change is atomic; the compare-and-set expectations still
+ * matter because callers await between reading and writing.
+ */
+export class MemoryStore implements Store {
+  readonly #groups = new Map<string, StoredGroup>();
+  readonly #due = new DueQueue();
+  #lastToken = 0;
+
+  async readSlots(slots: readonly AlertSlot[]): Promise<SlotState[]> {
+    return slots.map(({ groupId, fingerprint }) => {
+      const group = this.#groups.get(groupId);
+      if (group === undefined) return {};
+      return { alert: group.alerts.get(fingerprint), group: group.incarnation };
+    });
+  }
+
+  async writeAlerts(writes: readonly AlertWrite[]): Promise<boolean[]> {
+    checkWrites(writes);
+    return writes.map((write) => this.#write(write));
+  }
+
+  #write(write: AlertWrite): boolean {
+    const { group: header, alert, expected } = write;
+    let group = this.#groups.get(header.id);
+    if (group?.incarnation.createdAt !== expected.groupCreatedAt) return false;
+    if (group?.alerts.get(alert.fingerprint)?.updatedAt !== expected.alertUpdatedAt) return false;
+    if (group === undefined) {
+      const incarnation = write.create as GroupIncarnation;
+      group = { header, incarnation, lastTick: 0, alerts: new Map(), log: new Map() };
+      this.#groups.set(header.id, group);
+      this.#due.set(header.id, incarnation.origin);
+    }
+    group.alerts.set(alert.fingerprint, alert);
+    if (write.wakeAt !== undefined) this.#wake(group, write.wakeAt);
+    return true;
+  }
+
+  #wake(group: StoredGroup, at: number): void {
+    if (group.token !== undefined) {
+      group.pendingWake = Math.min(group.pendingWake ?? Infinity, at);
+      return;
+    }
+    const id = group.header.id;
+    this.#due.set(id, Math.min(this.#due.get(id) as number, at));
+  }
+
+  async claimDue(now: number, leaseMs: number, limit: number): Promise<Claim[]> {
+    const ids: string[] = [];
+    for (let top = this.#due.peek(); top && top.due <= now && ids.length < limit; top = this.#due.peek()) {
+      ids.push(top.id);
+      this.#due.delete(top.id);
+    }
+    return ids.map((groupId) => {
+      const group = this.#groups.get(groupId) as StoredGroup;
+      group.token = ++this.#lastToken;
+      group.pendingWake = undefined;
+      this.#due.set(groupId, now + leaseMs);
+      return { groupId, token: group.token };
+    });
+  }
+
+  async loadGroup(groupId: string): Promise<GroupState | undefined> {
+    const group = this.#groups.get(groupId);
+    if (group === undefined) return undefined;
+    return {
+      ...group.header,
+      ...group.incarnation,
+      lastTick: group.lastTick,
+      alerts: [...group.alerts.values()],
+      log: Object.fromEntries(group.log),
+    };
+  }
+
+  async commit(claim: Claim, outcome: FlushOutcome): Promise<boolean> {
+    const group = this.#groups.get(claim.groupId);
+    if (group === undefined || group.token !== claim.token) return false;
+    for (const [integration, entry] of Object.entries(outcome.log)) group.log.set(integration, entry);
+    for (const { fingerprint, updatedAt } of outcome.removeResolved) {
+      if (group.alerts.get(fingerprint)?.updatedAt === updatedAt) group.alerts.delete(fingerprint);
+    }
+    if (group.alerts.size === 0) {
+      this.#groups.delete(claim.groupId);
+      this.#due.delete(claim.groupId);
+      return true;
+    }
+    group.lastTick = outcome.tick;
+    this.#due.set(claim.groupId, Math.min(outcome.nextDue, group.pendingWake ?? Infinity));
+    group.token = undefined;
+    group.pendingWake = undefined;
+    return true;
+  }
+
+  async nextDue(): Promise<number | undefined> {
+    return this.#due.peek()?.due;
+  }
+
+  async close(): Promise<void> {}
+}

@@ -1,0 +1,40 @@
+import type { Cluster, Redis } from 'ioredis';
+import { StoreError, toStoreError } from './store-errors.ts';
+
+/** One command: its name (a Redis command or a defined script) and arguments. */
+export type RedisCall = readonly [command: string, ...args: (string | number)[]];
+
+/**
+ * Sends the calls in one round trip and returns their replies in order. On one Redis that is a
+ * pipeline. On a Cluster a pipeline may only span one node, so the calls are issued together and
+ * ioredis's auto-pipelining (enabled by createRedisClient) batches them per node.
+ */
+export async function execBatch(client: Redis | Cluster, calls: readonly RedisCall[]): Promise<unknown[]> {
+  if (calls.length === 0) return [];
+  try {
+    if (client.isCluster) {
+      const commands = client as unknown as Record<string, (...args: (string | number)[]) => Promise<unknown>>;
+      return await Promise.all(calls.map(([command, ...args]) => commands[command](...args)));
+    }
+    return repliesOf(await client.pipeline(calls.map((call) => [...call])).exec());
+  } catch (err) {
+    throw toStoreError(err);
+  }
+}
+
+/** Runs the calls as one MULTI/EXEC transaction; on a Cluster their keys must share a slot. */
+export async function execAtomic(client: Redis | Cluster, calls: readonly RedisCall[]): Promise<unknown[]> {
+  try {
+    return repliesOf(await client.multi(calls.map((call) => [...call])).exec());
+  } catch (err) {
+    throw toStoreError(err);
+  }
+}
+
+function repliesOf(results: [error: Error | null, reply: unknown][] | null): unknown[] {
+  if (results === null) throw new StoreError('UNAVAILABLE', 'Redis discarded the batch');
+  return results.map(([error, reply]) => {
+    if (error) throw error;
+    return reply;
+  });
+}

@@ -1,0 +1,83 @@
+import type { Alert } from '../core/alert.ts';
+import type { GroupIncarnation, GroupState, NotifyLogEntry } from '../core/group.ts';
+import { StoreError } from './store-errors.ts';
+
+/*
+ * How group data is written into Redis values. An alert is a JSON array whose first element is
+ * updatedAt, so the Lua scripts can compare it without decoding the rest (see lua/shared.lua).
+ * Numbers cross into Lua as strings formatted by String(), which is also how JSON writes them.
+ */
+
+export function encodeAlert(alert: Alert): string {
+  return JSON.stringify([
+    alert.updatedAt,
+    alert.startsAt,
+    alert.endsAt,
+    alert.timeout ? 1 : 0,
+    alert.generatorURL,
+    alert.labels,
+    alert.annotations,
+  ]);
+}
+
+export function decodeAlert(fingerprint: string, text: string): Alert {
+  const value = parseArray(text, 7, `alert ${fingerprint}`);
+  const [updatedAt, startsAt, endsAt, timeout, generatorURL, labels, annotations] = value;
+  return { fingerprint, labels, annotations, startsAt, endsAt, generatorURL, updatedAt, timeout: timeout === 1 };
+}
+
+export function encodeLogEntry(entry: NotifyLogEntry): string {
+  return JSON.stringify([entry.tick, entry.firing, entry.resolved]);
+}
+
+export function decodeLogEntry(integration: string, text: string): NotifyLogEntry {
+  const [tick, firing, resolved] = parseArray(text, 3, `notify log entry ${integration}`);
+  return { firing, resolved, tick };
+}
+
+/** The incarnation from the `createdAt` and `origin` fields of a group's meta hash. */
+export function decodeIncarnation(createdAt: string | null, origin: string | null): GroupIncarnation | undefined {
+  if (createdAt === null) return undefined;
+  return { createdAt: Number(createdAt), origin: Number(origin) };
+}
+
+/** A group from its three hashes (as HGETALL returns them), or undefined when it is absent. */
+export function decodeGroup(
+  id: string,
+  meta: Record<string, string>,
+  alerts: Record<string, string>,
+  log: Record<string, string>,
+): GroupState | undefined {
+  if (meta.createdAt === undefined) return undefined;
+  if (meta.key === undefined || meta.labels === undefined) {
+    throw new StoreError('CORRUPT', `group ${id} has an incomplete meta hash`);
+  }
+  return {
+    id,
+    key: meta.key,
+    routeId: meta.routeId,
+    receiver: meta.receiver,
+    labels: parse(meta.labels, `labels of group ${id}`),
+    createdAt: Number(meta.createdAt),
+    origin: Number(meta.origin),
+    lastTick: Number(meta.lastTick),
+    alerts: Object.entries(alerts).map(([fingerprint, text]) => decodeAlert(fingerprint, text)),
+    log: Object.fromEntries(Object.entries(log).map(([key, text]) => [key, decodeLogEntry(key, text)])),
+  };
+}
+
+function parseArray(text: string, length: number, what: string): any[] {
+  const value = parse(text, what);
+  if (!Array.isArray(value) || value.length !== length) {
+    throw new StoreError('CORRUPT', `stored ${what} is not an array of ${length}`);
+  }
+  return value;
+}
+
+function parse(text: string, what: string): any {
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new StoreError('CORRUPT', `stored ${what} is not JSON`, { cause: err });
+  }
+}

@@ -1,0 +1,63 @@
+import { StoreError } from './store-errors.ts';
+
+/** Fixed forever: changing it would strand every stored group in the wrong shard. */
+export const SHARDS = 64;
+
+export const ALL_SHARDS: readonly number[] = Array.from({ length: SHARDS }, (_, shard) => shard);
+
+/** The shard of a group: FNV-1a 32 of its id, mod SHARDS. */
+export function shardOf(groupId: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < groupId.length; i++) {
+    hash = Math.imul(hash ^ groupId.charCodeAt(i), 0x01000193);
+  }
+  return (hash >>> 0) % SHARDS;
+}
+
+/** The keys of one shard. `meta`, `alerts` and `log` are prefixes to which a group id is appended. */
+export interface ShardKeys {
+  readonly due: string;
+  readonly tokens: string;
+  readonly meta: string;
+  readonly alerts: string;
+  readonly log: string;
+}
+
+export interface GroupKeys {
+  readonly meta: string;
+  readonly alerts: string;
+  readonly log: string;
+  readonly due: string;
+}
+
+/**
+ * Key names: `<prefix>:{<shard>}:<kind>[:<group id>]`. The `{<shard>}` hash tag puts every key
+ * of a shard in one Redis Cluster slot, so one script may touch all of them.
+ */
+export class RedisKeys {
+  readonly #shards: readonly ShardKeys[];
+
+  constructor(prefix: string) {
+    if (/[{}]/.test(prefix)) {
+      throw new StoreError('BAD_SETTINGS', `Redis key prefix ${JSON.stringify(prefix)} must not contain { or }`);
+    }
+    this.#shards = ALL_SHARDS.map((shard) => {
+      const tag = `${prefix}:{${shard}}:`;
+      return { due: `${tag}due`, tokens: `${tag}token`, meta: `${tag}g:`, alerts: `${tag}a:`, log: `${tag}n:` };
+    });
+  }
+
+  shard(shard: number): ShardKeys {
+    return this.#shards[shard];
+  }
+
+  group(groupId: string): GroupKeys {
+    const shard = this.#shards[shardOf(groupId)];
+    return {
+      meta: shard.meta + groupId,
+      alerts: shard.alerts + groupId,
+      log: shard.log + groupId,
+      due: shard.due,
+    };
+  }
+}

@@ -1,0 +1,168 @@
+import type { Cluster, Redis } from 'ioredis';
+import type { FlushOutcome, GroupIncarnation, GroupState } from '../core/group.ts';
+import { checkWrites } from './check-writes.ts';
+import { fairShares } from './fair-shares.ts';
+import { defineScripts, scripts } from './lua-scripts.ts';
+import { execAtomic, execBatch, type RedisCall } from './redis-batch.ts';
+import { decodeAlert, decodeGroup, decodeIncarnation, encodeAlert, encodeLogEntry } from './redis-codec.ts';
+import { ALL_SHARDS, RedisKeys, SHARDS } from './redis-keys.ts';
+import type { AlertSlot, AlertWrite, Claim, SlotState, Store } from './store.ts';
+
+const DAY = 24 * 60 * 60 * 1000;
+
+export interface RedisStoreOptions {
+  /** Namespace of every key, e.g. `grouper`; must not contain `{` or `}`. */
+  readonly prefix: string;
+  /**
+   * A group's keys expire this long after its due time (or after now, if that is later). Every
+   * write, claim and commit moves the expiry along with the due time, so only a group that no
+   * replica has looked at for this long (all replicas down, or a bug) expires. Default 7 days:
+   * bounds garbage while outliving any outage of the replicas that is worth surviving.
+   */
+  readonly graceMs?: number;
+}
+
+/**
+ * The Store in Redis, shared by all replicas (data model in design.md). Each change is one Lua
+ * script on the keys of one shard; each batch is one round trip. Takes ownership of the client:
+ * close() quits it.
+ */
+export class RedisStore implements Store {
+  readonly #client: Redis | Cluster;
+  readonly #keys: RedisKeys;
+  readonly #grace: number;
+  /** Where fairShares starts handing out what cannot be split evenly; moves on every claim. */
+  #rotation = 0;
+
+  constructor(client: Redis | Cluster, options: RedisStoreOptions) {
+    this.#client = client;
+    this.#keys = new RedisKeys(options.prefix);
+    this.#grace = options.graceMs ?? 7 * DAY;
+    defineScripts(client);
+  }
+
+  async readSlots(slots: readonly AlertSlot[]): Promise<SlotState[]> {
+    const groupIds = [...new Set(slots.map((slot) => slot.groupId))];
+    const replies = await execBatch(this.#client, [
+      ...groupIds.map((id): RedisCall => ['hmget', this.#keys.group(id).meta, 'createdAt', 'origin']),
+      ...slots.map((slot): RedisCall => ['hget', this.#keys.group(slot.groupId).alerts, slot.fingerprint]),
+    ]);
+    const groups = new Map<string, GroupIncarnation | undefined>();
+    groupIds.forEach((id, i) => {
+      const [createdAt, origin] = replies[i] as (string | null)[];
+      groups.set(id, decodeIncarnation(createdAt, origin));
+    });
+    return slots.map(({ groupId, fingerprint }, i) => {
+      const group = groups.get(groupId);
+      const stored = replies[groupIds.length + i] as string | null;
+      if (group === undefined) return {};
+      return { alert: stored === null ? undefined : decodeAlert(fingerprint, stored), group };
+    });
+  }
+
+  async writeAlerts(writes: readonly AlertWrite[]): Promise<boolean[]> {
+    checkWrites(writes);
+    const replies = await execBatch(this.#client, writes.map((write) => this.#writeCall(write)));
+    return replies.map((reply) => reply === 1);
+  }
+
+  #writeCall({ group, alert, expected, create, wakeAt }: AlertWrite): RedisCall {
+    const keys = this.#keys.group(group.id);
+    const creation = create
+      ? [group.key, group.routeId, group.receiver, JSON.stringify(group.labels), String(create.createdAt), String(create.origin)]
+      : [];
+    return [
+      scripts.writeAlert.command,
+      keys.meta,
+      keys.alerts,
+      keys.log,
+      keys.due,
+      group.id,
+      alert.fingerprint,
+      encodeAlert(alert),
+      optional(expected.alertUpdatedAt),
+      optional(expected.groupCreatedAt),
+      optional(wakeAt),
+      this.#grace,
+      ...creation,
+    ];
+  }
+
+  async claimDue(now: number, leaseMs: number, limit: number): Promise<Claim[]> {
+    if (limit <= 0) return [];
+    const counts = await execBatch(
+      this.#client,
+      ALL_SHARDS.map((shard): RedisCall => ['zcount', this.#keys.shard(shard).due, '-inf', now]),
+    );
+    const shares = fairShares(counts as number[], limit, this.#rotation);
+    this.#rotation = (this.#rotation + limit) % SHARDS;
+    const claiming = ALL_SHARDS.filter((shard) => shares[shard] > 0);
+    const replies = await execBatch(
+      this.#client,
+      claiming.map((shard): RedisCall => {
+        const keys = this.#keys.shard(shard);
+        const { command } = scripts.claimDue;
+        return [command, keys.due, keys.tokens, now, now + leaseMs, shares[shard], keys.meta, keys.alerts, keys.log, this.#grace];
+      }),
+    );
+    const claims: Claim[] = [];
+    for (const reply of replies as (string | number)[][]) {
+      for (let i = 0; i < reply.length; i += 2) claims.push({ groupId: String(reply[i]), token: Number(reply[i + 1]) });
+    }
+    return claims;
+  }
+
+  async loadGroup(groupId: string): Promise<GroupState | undefined> {
+    const keys = this.#keys.group(groupId);
+    const [meta, alerts, log] = await execAtomic(this.#client, [
+      ['hgetall', keys.meta],
+      ['hgetall', keys.alerts],
+      ['hgetall', keys.log],
+    ]);
+    return decodeGroup(groupId, meta as Record<string, string>, alerts as Record<string, string>, log as Record<string, string>);
+  }
+
+  async commit(claim: Claim, outcome: FlushOutcome): Promise<boolean> {
+    const keys = this.#keys.group(claim.groupId);
+    const log = Object.entries(outcome.log);
+    const [reply] = await execBatch(this.#client, [
+      [
+        scripts.commit.command,
+        keys.meta,
+        keys.alerts,
+        keys.log,
+        keys.due,
+        claim.groupId,
+        String(claim.token),
+        outcome.tick,
+        outcome.nextDue,
+        this.#grace,
+        log.length,
+        ...log.flatMap(([integration, entry]) => [integration, encodeLogEntry(entry)]),
+        ...outcome.removeResolved.flatMap(({ fingerprint, updatedAt }) => [fingerprint, String(updatedAt)]),
+      ],
+    ]);
+    return reply === 1;
+  }
+
+  async nextDue(): Promise<number | undefined> {
+    const replies = await execBatch(
+      this.#client,
+      ALL_SHARDS.map((shard): RedisCall => ['zrange', this.#keys.shard(shard).due, 0, 0, 'WITHSCORES']),
+    );
+    let earliest: number | undefined;
+    for (const reply of replies as string[][]) {
+      if (reply.length > 0) earliest = Math.min(earliest ?? Infinity, Number(reply[1]));
+    }
+    return earliest;
+  }
+
+  async close(): Promise<void> {
+    await this.#client.quit().catch(() => this.#client.disconnect());
+  }
+}
+
+/** How an optional number crosses into Lua: '' for absent, else as String() writes it. */
+function optional(value: number | undefined): string {
+  return value === undefined ? '' : String(value);
+}
