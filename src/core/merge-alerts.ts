@@ -1,0 +1,30 @@
+import { isResolved, type Alert } from './alert.ts';
+
+/**
+ * What the store keeps when `incoming` arrives for a fingerprint that holds `old` (spec §1.4):
+ * `incoming` replaces `old` unless their activity intervals overlap, in which case they merge.
+ */
+export function mergeAlerts(old: Alert | undefined, incoming: Alert, now: number): Alert {
+  if (old === undefined || !overlaps(old, incoming)) return incoming;
+  const younger = incoming.updatedAt >= old.updatedAt ? incoming : old;
+  const older = younger === incoming ? old : incoming;
+  const startsAt = Math.min(old.startsAt, incoming.startsAt);
+  const endsAt = keepsOlderEnd(older, younger, now) ? older.endsAt : younger.endsAt;
+  return { ...younger, startsAt, endsAt };
+}
+
+function overlaps(old: Alert, incoming: Alert): boolean {
+  return (
+    (incoming.endsAt > old.startsAt && incoming.endsAt < old.endsAt) ||
+    (incoming.startsAt > old.startsAt && incoming.startsAt < old.endsAt)
+  );
+}
+
+/**
+ * A later resolve time wins between two resolved alerts; for a firing younger alert, a later
+ * endsAt the older one was sent (not invented from resolve_timeout) wins.
+ */
+function keepsOlderEnd(older: Alert, younger: Alert, now: number): boolean {
+  if (older.endsAt <= younger.endsAt) return false;
+  return isResolved(younger, now) ? isResolved(older, now) : !older.timeout;
+}
