@@ -1,0 +1,108 @@
+import type { FastifyInstance } from 'fastify';
+import { alertsRoutes } from './api/alerts-routes.ts';
+import { healthRoutes } from './api/health-routes.ts';
+import { metricsRoutes, recordHttpMetrics } from './api/metrics-routes.ts';
+import { webhookRoutes } from './api/webhook-routes.ts';
+import type { Config } from './config/config.ts';
+import { loadConfig } from './config/load-config.ts';
+import type { Settings } from './config/settings.ts';
+import { Dispatcher } from './engine/dispatcher.ts';
+import type { Notifier } from './engine/notifier.ts';
+import { ReceiverNotifier } from './engine/receiver-notifier.ts';
+import { buildRuntime, type Runtime } from './engine/runtime.ts';
+import { Scheduler, type SchedulerOptions } from './engine/scheduler.ts';
+import { WebhookNotifier } from './notify/webhook-notifier.ts';
+import { MemoryStore } from './store/memory-store.ts';
+import { createRedisClient } from './store/redis-client.ts';
+import { RedisStore } from './store/redis-store.ts';
+import type { Store } from './store/store.ts';
+import { Metrics } from './telemetry/metrics.ts';
+import { version } from './version.ts';
+
+export interface AppOptions {
+  readonly settings: Settings;
+  readonly config: Config;
+  /** Tests inject these; otherwise they are built from the settings. */
+  readonly store?: Store;
+  readonly notifier?: Notifier;
+  readonly clock?: () => number;
+  readonly metrics?: Metrics;
+  readonly scheduler?: Partial<SchedulerOptions>;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Undefined when ready, else what is missing. */
+    readiness: () => Promise<string | undefined>;
+    /** Re-reads the config file; on error keeps the running config and rethrows. */
+    reloadConfig: () => Promise<void>;
+  }
+}
+
+async function createStore(settings: Settings): Promise<Store> {
+  if (settings.redis === undefined) return new MemoryStore();
+  const client = createRedisClient(settings.redis);
+  await client.connect();
+  return new RedisStore(client, { prefix: settings.redis.prefix });
+}
+
+/** The whole service as a Fastify plugin: no listen, so tests and server.ts share it. */
+export async function app(fastify: FastifyInstance, options: AppOptions): Promise<void> {
+  const { settings } = options;
+  const clock = options.clock ?? Date.now;
+  const metrics = options.metrics ?? new Metrics({ version });
+  const store = options.store ?? (await createStore(settings));
+  let runtime: Runtime = buildRuntime(options.config);
+  metrics.configApplied(runtime.config.original, clock());
+  let webhooks: WebhookNotifier | undefined;
+  let notifier = options.notifier;
+  if (notifier === undefined) {
+    webhooks = new WebhookNotifier({ version, logger: fastify.log });
+    notifier = new ReceiverNotifier({ webhooks, externalURL: settings.externalURL, logger: fastify.log });
+  }
+  const scheduler = new Scheduler({
+    store,
+    notifier,
+    runtime: () => runtime,
+    clock,
+    logger: fastify.log,
+    metrics,
+    options: options.scheduler,
+  });
+  const dispatcher = new Dispatcher({
+    store,
+    runtime: () => runtime,
+    onWake: (at) => scheduler.poke(at),
+    metrics,
+  });
+
+  fastify.decorate('metrics', metrics);
+  fastify.decorate('clock', clock);
+  fastify.decorate('ingest', dispatcher);
+  fastify.decorate('currentConfig', () => runtime.config);
+  fastify.decorate('readiness', async () => undefined);
+  fastify.decorate('reloadConfig', async () => {
+    try {
+      runtime = buildRuntime(await loadConfig(settings.configFile));
+      metrics.configApplied(runtime.config.original, clock());
+      fastify.log.info({ file: settings.configFile }, 'configuration reloaded');
+    } catch (err) {
+      metrics.configReloadFailed();
+      fastify.log.error({ err, file: settings.configFile }, 'configuration reload failed; keeping the running one');
+      throw err;
+    }
+  });
+
+  recordHttpMetrics(fastify);
+  await fastify.register(healthRoutes);
+  await fastify.register(metricsRoutes);
+  await fastify.register(alertsRoutes);
+  await fastify.register(webhookRoutes);
+
+  fastify.addHook('onReady', async () => scheduler.start());
+  fastify.addHook('onClose', async () => {
+    await scheduler.stop(settings.shutdownTimeoutMs);
+    await webhooks?.close();
+    await store.close();
+  });
+}

@@ -1,0 +1,183 @@
+import { planFlush, settleFlush } from '../core/flush.ts';
+import type { Claim, Store } from '../store/store.ts';
+import type { Logger } from '../telemetry/logger.ts';
+import type { SchedulerMetrics } from '../telemetry/metrics.ts';
+import type { Notifier } from './notifier.ts';
+import { integrationsOf, type Runtime } from './runtime.ts';
+
+export interface SchedulerOptions {
+  /** How long a claim keeps other replicas off a group before they may take it over. */
+  readonly leaseMs: number;
+  /** Upper bound on sleeping, so groups made due by other replicas are seen. */
+  readonly pollMs: number;
+  /** Flushes in progress at once on this replica. */
+  readonly maxInFlight: number;
+}
+
+export const defaultSchedulerOptions: SchedulerOptions = {
+  leaseMs: 60_000,
+  pollMs: 250,
+  maxInFlight: 512,
+};
+
+/** Alertmanager bounds every flush's delivery, retries included, by at least this. */
+const MIN_FLUSH_TIMEOUT = 10_000;
+
+/**
+ * Claims due groups, flushes them through core, sends what core decided and commits the result.
+ * Every replica runs one; the store's leases and fencing tokens make each tick flush once.
+ */
+export class Scheduler {
+  readonly #store: Store;
+  readonly #notifier: Notifier;
+  readonly #runtime: () => Runtime;
+  readonly #clock: () => number;
+  readonly #log: Logger;
+  readonly #metrics: SchedulerMetrics;
+  readonly #options: SchedulerOptions;
+  readonly #inFlight = new Set<Promise<void>>();
+  readonly #abort = new AbortController();
+  #running = false;
+  #loopDone: Promise<void> = Promise.resolve();
+  #sleepUntil = 0;
+  #wake: (() => void) | undefined;
+
+  constructor(deps: {
+    store: Store;
+    notifier: Notifier;
+    runtime: () => Runtime;
+    clock: () => number;
+    logger: Logger;
+    metrics: SchedulerMetrics;
+    options?: Partial<SchedulerOptions>;
+  }) {
+    this.#store = deps.store;
+    this.#notifier = deps.notifier;
+    this.#runtime = deps.runtime;
+    this.#clock = deps.clock;
+    this.#log = deps.logger;
+    this.#metrics = deps.metrics;
+    this.#options = { ...defaultSchedulerOptions, ...deps.options };
+  }
+
+  start(): void {
+    if (this.#running) return;
+    this.#running = true;
+    this.#loopDone = this.#loop();
+  }
+
+  /** Something became due at `at`: wake the loop if it sleeps past that. */
+  poke(at: number): void {
+    if (at < this.#sleepUntil) this.#wake?.();
+  }
+
+  /**
+   * Stops claiming, lets flushes in progress finish and commit, and after `timeoutMs` aborts
+   * their deliveries and hands their groups back so another replica flushes them at once.
+   */
+  async stop(timeoutMs: number): Promise<void> {
+    this.#running = false;
+    this.#wake?.();
+    await this.#loopDone;
+    const timer = setTimeout(() => this.#abort.abort(), timeoutMs);
+    await Promise.allSettled([...this.#inFlight]);
+    clearTimeout(timer);
+  }
+
+  async #loop(): Promise<void> {
+    while (this.#running) {
+      const now = this.#clock();
+      let sleepTo = now + this.#options.pollMs;
+      try {
+        const free = this.#options.maxInFlight - this.#inFlight.size;
+        if (free > 0) {
+          const claims = await this.#store.claimDue(now, this.#options.leaseMs, free);
+          this.#metrics.claims(claims.length);
+          for (const claim of claims) this.#track(this.#flush(claim));
+          if (claims.length === free) continue;
+          const next = await this.#store.nextDue();
+          if (next !== undefined) sleepTo = Math.min(sleepTo, next);
+        }
+      } catch (err) {
+        this.#log.error({ err }, 'claiming due groups failed');
+      }
+      await this.#sleep(sleepTo);
+    }
+  }
+
+  #track(flush: Promise<void>): void {
+    this.#inFlight.add(flush);
+    void flush.finally(() => {
+      this.#inFlight.delete(flush);
+      this.#wake?.();
+    });
+  }
+
+  #sleep(until: number): Promise<void> {
+    const delay = until - this.#clock();
+    if (delay <= 0 || !this.#running) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.#wake = undefined;
+        this.#sleepUntil = 0;
+        resolve();
+      };
+      const timer = setTimeout(done, delay);
+      this.#sleepUntil = until;
+      this.#wake = done;
+    });
+  }
+
+  async #flush(claim: Claim): Promise<void> {
+    try {
+      const group = await this.#store.loadGroup(claim.groupId);
+      if (group === undefined) return;
+      const runtime = this.#runtime();
+      const route = runtime.routes.get(group.routeId);
+      const receiver = route && runtime.receivers.get(route.receiver);
+      if (route === undefined || receiver === undefined) {
+        this.#log.warn({ group: group.key, route: group.routeId }, 'group has no route in the current config');
+        return;
+      }
+      const integrations = integrationsOf(receiver);
+      const now = this.#clock();
+      const plan = planFlush(group, route, integrations, now);
+      const deadline = now + Math.max(route.groupInterval, MIN_FLUSH_TIMEOUT);
+      const succeeded = await Promise.all(
+        plan.sends.map((send) =>
+          send.alerts.length === 0
+            ? true
+            : this.#notifier.notify(
+                {
+                  receiver,
+                  integration: send.integration,
+                  group,
+                  alerts: send.alerts,
+                  tick: plan.tick,
+                  reason: send.reason,
+                },
+                deadline,
+                this.#abort.signal,
+              ),
+        ),
+      );
+      if (this.#abort.signal.aborted) {
+        // Shutting down mid-delivery: hand the tick back untouched for another replica.
+        await this.#store.commit(claim, { tick: group.lastTick, log: {}, removeResolved: [], nextDue: now });
+        return;
+      }
+      const outcome = settleFlush(group, route, integrations, plan, succeeded);
+      if (plan.due) {
+        const result = plan.sends.length === 0 ? 'quiet' : succeeded.every(Boolean) ? 'sent' : 'failed';
+        this.#metrics.flush(result, Math.max(0, now - plan.tick) / 1000);
+      }
+      if (!(await this.#store.commit(claim, outcome))) {
+        this.#metrics.commitConflict();
+        this.#log.warn({ group: group.key, token: claim.token }, 'flush commit refused: lease was taken over');
+      }
+    } catch (err) {
+      this.#log.error({ err, groupId: claim.groupId }, 'flush failed');
+    }
+  }
+}
