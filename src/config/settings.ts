@@ -28,6 +28,10 @@ export interface Settings {
   readonly logLevel: LogLevel;
   readonly maxBodyBytes: number;
   readonly shutdownTimeoutMs: number;
+  /** How long a claimed group stays off other replicas: the takeover time after a crash. */
+  readonly leaseMs: number;
+  /** Longest sleep of the scheduler, so groups made due by other replicas are seen. */
+  readonly pollMs: number;
   /** Absent: the in-memory store (a single replica). */
   readonly redis?: RedisSettings;
 }
@@ -54,6 +58,8 @@ const FLAGS = {
   'web.max-body-bytes': { placeholder: 'bytes', default: String(4 * 1024 * 1024), help: 'Largest request body accepted.' },
   'log.level': { placeholder: 'level', default: 'info', help: 'One of debug, info, warn, error.' },
   'shutdown.timeout': { placeholder: 'duration', default: '30s', help: 'How long to finish in-flight work on SIGTERM.' },
+  'scheduler.lease-duration': { placeholder: 'duration', default: '15s', help: 'How long a replica holds a due group; another takes over this long after a crash.' },
+  'scheduler.poll-interval': { placeholder: 'duration', default: '250ms', help: 'Longest sleep between looks for due groups (they may be made due by other replicas).' },
   'storage.redis.url': { placeholder: 'url', help: 'Redis URL (redis:// or rediss://). Without any storage.redis setting, state is kept in memory.' },
   'storage.redis.sentinels': { placeholder: 'host:port,...', help: 'Redis Sentinel addresses, comma-separated.' },
   'storage.redis.sentinel-master': { placeholder: 'name', help: 'Master name the sentinels watch.' },
@@ -97,6 +103,8 @@ export function parseSettings(argv: readonly string[], env: Readonly<Record<stri
     logLevel: parseLogLevel(valueOf(given, 'log.level')),
     maxBodyBytes: parsePositiveInteger(valueOf(given, 'web.max-body-bytes')),
     shutdownTimeoutMs: parseTimeout(valueOf(given, 'shutdown.timeout')),
+    leaseMs: parsePositiveDuration(valueOf(given, 'scheduler.lease-duration')),
+    pollMs: parsePositiveDuration(valueOf(given, 'scheduler.poll-interval')),
     ...(redis && { redis }),
   };
 }
@@ -188,6 +196,12 @@ function parseTimeout(given: Given): number {
     if (error instanceof DurationError) throw invalid(given, error.message);
     throw error;
   }
+}
+
+function parsePositiveDuration(given: Given): number {
+  const ms = parseTimeout(given);
+  if (ms <= 0) throw invalid(given, 'must be greater than 0');
+  return ms;
 }
 
 function parseRedis(given: GivenValues): RedisSettings | undefined {

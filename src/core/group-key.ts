@@ -19,7 +19,12 @@ export function groupKey(route: Route, groupLabels: LabelSet): string {
   return `${route.key}:${formatLabelSet(groupLabels)}`;
 }
 
-/** The group's id: 32 hex digits of sha256(group key). */
-export function groupId(groupKey: string): string {
-  return createHash('sha256').update(groupKey).digest('hex').slice(0, 32);
+/**
+ * The group's id: 32 hex digits of sha256 over receiver and group key. Sibling routes with the
+ * same matchers share a group key, so the key alone would fold a `continue` fan-out to two
+ * receivers into one group; Alertmanager keeps their notification logs apart by receiver too.
+ * The route's position is left out so that a reload that reorders routes keeps the groups.
+ */
+export function groupId(receiver: string, groupKey: string): string {
+  return createHash('sha256').update(receiver).update('\0').update(groupKey).digest('hex').slice(0, 32);
 }

@@ -53,11 +53,13 @@ describe('groupKey and groupId', () => {
     assert.equal(groupKey(rootRoute(['n']), { n: 'a"b\\c\n\u00a0😀' }), '{}:{n="a\\"b\\\\c\\n\\u00a0😀"}');
   });
 
-  it('derives the id from sha256 of the key', () => {
+  it('derives the id from receiver and key, so a continue fan-out keeps one group per receiver', () => {
     const key = '{}/{severity="critical"}:{alertname="HighLatency"}';
-    assert.equal(groupId(key), '73042dc50d9d7d783a3772aae2a313ac');
-    assert.equal(groupId(key), createHash('sha256').update(key).digest('hex').slice(0, 32));
-    assert.notEqual(groupId('{}:{}'), groupId('{}:{a="1"}'));
+    const expected = createHash('sha256').update('pager\0' + key).digest('hex').slice(0, 32);
+    assert.equal(groupId('pager', key), expected);
+    assert.match(groupId('pager', key), /^[0-9a-f]{32}$/);
+    assert.notEqual(groupId('pager', key), groupId('slack', key));
+    assert.notEqual(groupId('pager', '{}:{}'), groupId('pager', '{}:{a="1"}'));
   });
 });
 

@@ -27,6 +27,8 @@ describe('parseSettings', () => {
       logLevel: 'info',
       maxBodyBytes: 4 * 1024 * 1024,
       shutdownTimeoutMs: 30_000,
+      leaseMs: 15_000,
+      pollMs: 250,
     });
   });
 
@@ -54,7 +56,16 @@ describe('parseSettings', () => {
       logLevel: 'warn',
       maxBodyBytes: 2048,
       shutdownTimeoutMs: 5000,
+      leaseMs: 15_000,
+      pollMs: 250,
     });
+  });
+
+  it('reads the scheduler timings and refuses a zero lease', () => {
+    const result = settings(['--scheduler.lease-duration=5s'], { GROUPER_SCHEDULER_POLL_INTERVAL: '100ms' });
+    assert.equal(result.leaseMs, 5_000);
+    assert.equal(result.pollMs, 100);
+    assert.throws(() => settings(['--scheduler.lease-duration=0s']), /--scheduler\.lease-duration: must be greater than 0/);
   });
 
   it('lets a flag win over its environment variable', () => {
