@@ -65,9 +65,10 @@ export async function app(fastify: FastifyInstance, options: AppOptions): Promis
     notifier,
     runtime: () => runtime,
     clock,
+    rehome: (alerts, now) => dispatcher.ingest(alerts, now),
     logger: fastify.log,
     metrics,
-    options: options.scheduler,
+    options: { leaseMs: settings.leaseMs, pollMs: settings.pollMs, ...options.scheduler },
   });
   const dispatcher = new Dispatcher({
     store,

@@ -28,12 +28,15 @@ interface SlotUpdate {
 }
 
 const MAX_ATTEMPTS = 8;
+const ID_CACHE_SIZE = 100_000;
 
 export class Dispatcher implements AlertIngest {
   readonly #store: Store;
   readonly #runtime: () => Runtime;
   readonly #onWake: (at: number) => void;
   readonly #metrics: IngestMetrics;
+  /** Group keys repeat with every re-post; hashing them each time is a visible cost. */
+  readonly #ids = new Map<string, string>();
 
   constructor(deps: {
     store: Store;
@@ -58,6 +61,17 @@ export class Dispatcher implements AlertIngest {
     this.#metrics.ingested(alerts.length, (performance.now() - started) / 1000);
   }
 
+  #groupId(receiver: string, key: string): string {
+    const cacheKey = `${receiver}\0${key}`;
+    let id = this.#ids.get(cacheKey);
+    if (id === undefined) {
+      if (this.#ids.size >= ID_CACHE_SIZE) this.#ids.clear();
+      id = groupId(receiver, key);
+      this.#ids.set(cacheKey, id);
+    }
+    return id;
+  }
+
   #slotUpdates(alerts: readonly Alert[]): SlotUpdate[] {
     const root = this.#runtime().root;
     const bySlot = new Map<string, SlotUpdate>();
@@ -65,7 +79,7 @@ export class Dispatcher implements AlertIngest {
       for (const route of matchRoutes(root, alert.labels)) {
         const labels = groupLabels(route, alert.labels);
         const key = groupKey(route, labels);
-        const id = groupId(key);
+        const id = this.#groupId(route.receiver, key);
         const slot = `${id}/${alert.fingerprint}`;
         const update = bySlot.get(slot);
         if (update) update.incoming.push(alert);

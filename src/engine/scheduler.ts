@@ -3,7 +3,8 @@ import type { Claim, Store } from '../store/store.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import type { SchedulerMetrics } from '../telemetry/metrics.ts';
 import type { Notifier } from './notifier.ts';
-import { integrationsOf, type Runtime } from './runtime.ts';
+import type { Alert } from '../core/alert.ts';
+import { integrationsOf, placeGroup, type Runtime } from './runtime.ts';
 
 export interface SchedulerOptions {
   /** How long a claim keeps other replicas off a group before they may take it over. */
@@ -15,7 +16,7 @@ export interface SchedulerOptions {
 }
 
 export const defaultSchedulerOptions: SchedulerOptions = {
-  leaseMs: 60_000,
+  leaseMs: 15_000,
   pollMs: 250,
   maxInFlight: 512,
 };
@@ -32,6 +33,7 @@ export class Scheduler {
   readonly #notifier: Notifier;
   readonly #runtime: () => Runtime;
   readonly #clock: () => number;
+  readonly #rehome: (alerts: readonly Alert[], now: number) => Promise<void>;
   readonly #log: Logger;
   readonly #metrics: SchedulerMetrics;
   readonly #options: SchedulerOptions;
@@ -47,6 +49,8 @@ export class Scheduler {
     notifier: Notifier;
     runtime: () => Runtime;
     clock: () => number;
+    /** Files alerts again through the route tree: those the config in force puts elsewhere. */
+    rehome: (alerts: readonly Alert[], now: number) => Promise<void>;
     logger: Logger;
     metrics: SchedulerMetrics;
     options?: Partial<SchedulerOptions>;
@@ -55,6 +59,7 @@ export class Scheduler {
     this.#notifier = deps.notifier;
     this.#runtime = deps.runtime;
     this.#clock = deps.clock;
+    this.#rehome = deps.rehome;
     this.#log = deps.logger;
     this.#metrics = deps.metrics;
     this.#options = { ...defaultSchedulerOptions, ...deps.options };
@@ -129,45 +134,71 @@ export class Scheduler {
     });
   }
 
+  /** Webhook retries may outlast a lease: renew it while `work` runs so no replica steps in. */
+  async #keepingLease<T>(claim: Claim, work: () => Promise<T>): Promise<T> {
+    const { leaseMs } = this.#options;
+    const renew = setInterval(() => {
+      this.#store.extendLease(claim, this.#clock(), leaseMs).then(
+        (held) => held || this.#log.warn({ groupId: claim.groupId }, 'lease lost while delivering'),
+        (err) => this.#log.warn({ err, groupId: claim.groupId }, 'could not extend lease'),
+      );
+    }, leaseMs / 3);
+    try {
+      return await work();
+    } finally {
+      clearInterval(renew);
+    }
+  }
+
   async #flush(claim: Claim): Promise<void> {
+    if (claim.takenOver) this.#metrics.leaseTakeover();
     try {
       const group = await this.#store.loadGroup(claim.groupId);
       if (group === undefined) return;
       const runtime = this.#runtime();
-      const route = runtime.routes.get(group.routeId);
+      const now = this.#clock();
+      const { route, strays } = placeGroup(runtime, group);
       const receiver = route && runtime.receivers.get(route.receiver);
+      if (strays.length > 0) await this.#rehome(strays, now);
+      const leaving = strays.map((a) => ({ fingerprint: a.fingerprint, updatedAt: a.updatedAt }));
       if (route === undefined || receiver === undefined) {
-        this.#log.warn({ group: group.key, route: group.routeId }, 'group has no route in the current config');
+        this.#log.info({ group: group.key, alerts: strays.length }, 'group has no route in the config in force; its alerts were filed again');
+        await this.#store.commit(claim, { tick: group.lastTick, log: {}, removeResolved: leaving, nextDue: now });
         return;
       }
       const integrations = integrationsOf(receiver);
-      const now = this.#clock();
-      const plan = planFlush(group, route, integrations, now);
+      const astray = new Set(strays);
+      const staying = strays.length === 0 ? group : { ...group, alerts: group.alerts.filter((a) => !astray.has(a)) };
+      const plan = planFlush(staying, route, integrations, now);
       const deadline = now + Math.max(route.groupInterval, MIN_FLUSH_TIMEOUT);
-      const succeeded = await Promise.all(
-        plan.sends.map((send) =>
-          send.alerts.length === 0
-            ? true
-            : this.#notifier.notify(
-                {
-                  receiver,
-                  integration: send.integration,
-                  group,
-                  alerts: send.alerts,
-                  tick: plan.tick,
-                  reason: send.reason,
-                },
-                deadline,
-                this.#abort.signal,
-              ),
+      const succeeded = await this.#keepingLease(claim, () =>
+        Promise.all(
+          plan.sends.map((send) =>
+            send.alerts.length === 0
+              ? true
+              : this.#notifier.notify(
+                  {
+                    receiver,
+                    integration: send.integration,
+                    group,
+                    alerts: send.alerts,
+                    tick: plan.tick,
+                    reason: send.reason,
+                  },
+                  deadline,
+                  this.#abort.signal,
+                ),
+          ),
         ),
       );
       if (this.#abort.signal.aborted) {
         // Shutting down mid-delivery: hand the tick back untouched for another replica.
-        await this.#store.commit(claim, { tick: group.lastTick, log: {}, removeResolved: [], nextDue: now });
+        await this.#store.commit(claim, { tick: group.lastTick, log: {}, removeResolved: leaving, nextDue: now });
         return;
       }
-      const outcome = settleFlush(group, route, integrations, plan, succeeded);
+      const settled = settleFlush(staying, route, integrations, plan, succeeded);
+      // Alerts filed elsewhere leave this group, on the same terms as sent resolved alerts.
+      const outcome = leaving.length === 0 ? settled : { ...settled, removeResolved: [...settled.removeResolved, ...leaving] };
       if (plan.due) {
         const result = plan.sends.length === 0 ? 'quiet' : succeeded.every(Boolean) ? 'sent' : 'failed';
         this.#metrics.flush(result, Math.max(0, now - plan.tick) / 1000);

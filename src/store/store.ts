@@ -31,6 +31,21 @@ export interface AlertWrite {
 export interface Claim {
   readonly groupId: string;
   readonly token: number;
+  /** Another claim's lease on the group ran out uncommitted: its replica died or stalled. */
+  readonly takenOver: boolean;
+}
+
+/** A group as stored, with its schedule. */
+export interface StoredGroup extends GroupState {
+  /** When a replica should next look at it; while claimed, the end of the lease. */
+  readonly due: number;
+}
+
+/** One page of groups in ascending id order. */
+export interface GroupPage {
+  readonly groups: readonly StoredGroup[];
+  /** Pass as `after` to get the next page; absent on the last page. */
+  readonly next?: string;
 }
 
 export interface Store {
@@ -42,7 +57,18 @@ export interface Store {
    * for during the lease are kept and honoured by the commit.
    */
   claimDue(now: number, leaseMs: number, limit: number): Promise<Claim[]>;
-  loadGroup(groupId: string): Promise<GroupState | undefined>;
+  loadGroup(groupId: string): Promise<StoredGroup | undefined>;
+  /**
+   * Pushes a claim's lease to `now + leaseMs` while its flush is still delivering; false when
+   * the claim is no longer the group's (taken over, committed, or the group is gone).
+   */
+  extendLease(claim: Claim, now: number, leaseMs: number): Promise<boolean>;
+  /**
+   * Groups with id > `after` (all when undefined), at most `limit`, in ascending id order. A
+   * group that exists for the whole of a paged scan is returned exactly once, whatever is
+   * created or deleted meanwhile.
+   */
+  scanGroups(after: string | undefined, limit: number): Promise<GroupPage>;
   /**
    * Records a flush: log entries, removal of sent resolved alerts that did not change, next due
    * time (or deletion of an empty group). Refused (false) when the claim's token is stale.
