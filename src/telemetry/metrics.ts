@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { Counter, Gauge, Histogram, Registry, Summary, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { SumCountSummary } from './sum-count-summary.ts';
 
 export const STORE_KINDS = ['memory', 'redis'] as const;
 export type StoreKind = (typeof STORE_KINDS)[number];
@@ -118,7 +119,7 @@ export class Metrics implements ApiMetrics, IngestMetrics, SchedulerMetrics, Not
 
   readonly #alertsReceived: Counter<'status' | 'version'>;
   readonly #alertsInvalid: Counter<'version'>;
-  readonly #dispatcherProcessing: Summary;
+  readonly #dispatcherProcessing: SumCountSummary;
   readonly #notifications: Counter<'integration'>;
   readonly #notificationsFailed: Counter<'integration' | 'reason'>;
   readonly #notificationRequests: Counter<'integration'>;
@@ -180,10 +181,9 @@ export class Metrics implements ApiMetrics, IngestMetrics, SchedulerMetrics, Not
         aggregationGroups.set((await this.#storeStats()).groups);
       },
     });
-    this.#dispatcherProcessing = new Summary({
+    this.#dispatcherProcessing = new SumCountSummary({
       name: 'alertmanager_dispatcher_alert_processing_duration_seconds',
       help: 'Summary of latencies for the processing of alerts.',
-      percentiles: [],
       registers,
     });
     this.#notifications = new Counter({
@@ -342,8 +342,8 @@ export class Metrics implements ApiMetrics, IngestMetrics, SchedulerMetrics, Not
   /** A batch of valid alerts filed into their groups in `seconds`. */
   ingested(alerts: number, seconds: number): void {
     this.#ingestBatchSize.observe(alerts);
-    // Alertmanager observes each alert: spread the batch's time over its alerts.
-    for (let i = 0; i < alerts; i++) this.#dispatcherProcessing.observe(seconds / alerts);
+    // Alertmanager observes each alert: the batch's time is the sum over its alerts.
+    this.#dispatcherProcessing.observeMany(seconds, alerts);
   }
 
   ingestConflicts(slots: number): void {
