@@ -89,6 +89,15 @@ export class ServiceProcess {
     return this.#output;
   }
 
+  get pid(): number | undefined {
+    return this.#child.pid;
+  }
+
+  /** The exit code once the process has exited (null before, or when a signal ended it). */
+  get exitCode(): number | null {
+    return this.#child.exitCode;
+  }
+
   stop(): Promise<void> {
     this.#stopping ??= this.#stop();
     return this.#stopping;
