@@ -21,9 +21,12 @@ function readLua(file: string): string {
 }
 
 export const scripts = {
-  writeAlert: luaScript('write-alert', 4),
-  claimDue: luaScript('claim-due', 2),
-  commit: luaScript('commit', 4),
+  writeAlert: luaScript('write-alert', 5),
+  claimDue: luaScript('claim-due', 3),
+  commit: luaScript('commit', 5),
+  extendLease: luaScript('extend-lease', 4),
+  loadGroup: luaScript('load-group', 4),
+  mergeGroup: luaScript('merge-group', 5),
 } as const;
 
 /**

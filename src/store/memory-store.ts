@@ -1,16 +1,11 @@
 import type { Alert } from '../core/alert.ts';
-import type {
-  FlushOutcome,
-  GroupHeader,
-  GroupIncarnation,
-  GroupState,
-  NotifyLogEntry,
-} from '../core/group.ts';
+import type { FlushOutcome, GroupHeader, GroupIncarnation, NotifyLogEntry } from '../core/group.ts';
 import { checkWrites } from './check-writes.ts';
 import { DueQueue } from './due-queue.ts';
-import type { AlertSlot, AlertWrite, Claim, SlotState, Store } from './store.ts';
+import { SortedIds } from './sorted-ids.ts';
+import type { AlertSlot, AlertWrite, Claim, GroupPage, SlotState, Store, StoredGroup } from './store.ts';
 
-interface StoredGroup {
+interface MemoryGroup {
   readonly header: GroupHeader;
   readonly incarnation: GroupIncarnation;
   lastTick: number;
@@ -28,8 +23,9 @@ interface StoredGroup {
  * matter because callers await between reading and writing.
  */
 export class MemoryStore implements Store {
-  readonly #groups = new Map<string, StoredGroup>();
+  readonly #groups = new Map<string, MemoryGroup>();
   readonly #due = new DueQueue();
+  readonly #ids = new SortedIds();
   #lastToken = 0;
 
   async readSlots(slots: readonly AlertSlot[]): Promise<SlotState[]> {
@@ -55,13 +51,14 @@ export class MemoryStore implements Store {
       group = { header, incarnation, lastTick: 0, alerts: new Map(), log: new Map() };
       this.#groups.set(header.id, group);
       this.#due.set(header.id, incarnation.origin);
+      this.#ids.add(header.id);
     }
     group.alerts.set(alert.fingerprint, alert);
     if (write.wakeAt !== undefined) this.#wake(group, write.wakeAt);
     return true;
   }
 
-  #wake(group: StoredGroup, at: number): void {
+  #wake(group: MemoryGroup, at: number): void {
     if (group.token !== undefined) {
       group.pendingWake = Math.min(group.pendingWake ?? Infinity, at);
       return;
@@ -77,15 +74,20 @@ export class MemoryStore implements Store {
       this.#due.delete(top.id);
     }
     return ids.map((groupId) => {
-      const group = this.#groups.get(groupId) as StoredGroup;
+      const group = this.#groups.get(groupId) as MemoryGroup;
+      const takenOver = group.token !== undefined;
       group.token = ++this.#lastToken;
       group.pendingWake = undefined;
       this.#due.set(groupId, now + leaseMs);
-      return { groupId, token: group.token };
+      return { groupId, token: group.token, takenOver };
     });
   }
 
-  async loadGroup(groupId: string): Promise<GroupState | undefined> {
+  async loadGroup(groupId: string): Promise<StoredGroup | undefined> {
+    return this.#stored(groupId);
+  }
+
+  #stored(groupId: string): StoredGroup | undefined {
     const group = this.#groups.get(groupId);
     if (group === undefined) return undefined;
     return {
@@ -94,7 +96,21 @@ export class MemoryStore implements Store {
       lastTick: group.lastTick,
       alerts: [...group.alerts.values()],
       log: Object.fromEntries(group.log),
+      due: this.#due.get(groupId) as number,
     };
+  }
+
+  async extendLease(claim: Claim, now: number, leaseMs: number): Promise<boolean> {
+    if (this.#groups.get(claim.groupId)?.token !== claim.token) return false;
+    this.#due.set(claim.groupId, Math.max(this.#due.get(claim.groupId) as number, now + leaseMs));
+    return true;
+  }
+
+  async scanGroups(after: string | undefined, limit: number): Promise<GroupPage> {
+    const ids = this.#ids.after(after, limit + 1);
+    const page = ids.slice(0, limit);
+    const groups = page.map((id) => this.#stored(id) as StoredGroup);
+    return ids.length > limit ? { groups, next: page.at(-1) } : { groups };
   }
 
   async commit(claim: Claim, outcome: FlushOutcome): Promise<boolean> {
@@ -107,6 +123,7 @@ export class MemoryStore implements Store {
     if (group.alerts.size === 0) {
       this.#groups.delete(claim.groupId);
       this.#due.delete(claim.groupId);
+      this.#ids.delete(claim.groupId);
       return true;
     }
     group.lastTick = outcome.tick;

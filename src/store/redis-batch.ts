@@ -22,15 +22,6 @@ export async function execBatch(client: Redis | Cluster, calls: readonly RedisCa
   }
 }
 
-/** Runs the calls as one MULTI/EXEC transaction; on a Cluster their keys must share a slot. */
-export async function execAtomic(client: Redis | Cluster, calls: readonly RedisCall[]): Promise<unknown[]> {
-  try {
-    return repliesOf(await client.multi(calls.map((call) => [...call])).exec());
-  } catch (err) {
-    throw toStoreError(err);
-  }
-}
-
 function repliesOf(results: [error: Error | null, reply: unknown][] | null): unknown[] {
   if (results === null) throw new StoreError('UNAVAILABLE', 'Redis discarded the batch');
   return results.map(([error, reply]) => {

@@ -1,6 +1,7 @@
 import type { Alert } from '../core/alert.ts';
-import type { GroupIncarnation, GroupState, NotifyLogEntry } from '../core/group.ts';
+import type { GroupIncarnation, NotifyLogEntry } from '../core/group.ts';
 import { StoreError } from './store-errors.ts';
+import type { StoredGroup } from './store.ts';
 
 /*
  * How group data is written into Redis values. An alert is a JSON array whose first element is
@@ -41,17 +42,26 @@ export function decodeIncarnation(createdAt: string | null, origin: string | nul
   return { createdAt: Number(createdAt), origin: Number(origin) };
 }
 
-/** A group from its three hashes (as HGETALL returns them), or undefined when it is absent. */
+/** A hash as a record, from the flat field, value, field, value, ... array HGETALL returns in Lua. */
+export function hashFields(flat: readonly string[]): Record<string, string> {
+  const fields: [string, string][] = [];
+  for (let i = 0; i < flat.length; i += 2) fields.push([flat[i], flat[i + 1]]);
+  return Object.fromEntries(fields);
+}
+
+/** A group from its three hashes and its due score, or undefined when it is absent. */
 export function decodeGroup(
   id: string,
   meta: Record<string, string>,
   alerts: Record<string, string>,
   log: Record<string, string>,
-): GroupState | undefined {
+  due: string | null,
+): StoredGroup | undefined {
   if (meta.createdAt === undefined) return undefined;
   if (meta.key === undefined || meta.labels === undefined) {
     throw new StoreError('CORRUPT', `group ${id} has an incomplete meta hash`);
   }
+  if (due === null) throw new StoreError('CORRUPT', `group ${id} has no due time`);
   return {
     id,
     key: meta.key,
@@ -63,6 +73,7 @@ export function decodeGroup(
     lastTick: Number(meta.lastTick),
     alerts: Object.entries(alerts).map(([fingerprint, text]) => decodeAlert(fingerprint, text)),
     log: Object.fromEntries(Object.entries(log).map(([key, text]) => [key, decodeLogEntry(key, text)])),
+    due: Number(due),
   };
 }
 

@@ -17,6 +17,8 @@ export function shardOf(groupId: string): number {
 /** The keys of one shard. `meta`, `alerts` and `log` are prefixes to which a group id is appended. */
 export interface ShardKeys {
   readonly due: string;
+  /** Sorted set of the shard's group ids, all scored 0, so that it is ordered by id. */
+  readonly ids: string;
   readonly tokens: string;
   readonly meta: string;
   readonly alerts: string;
@@ -28,6 +30,7 @@ export interface GroupKeys {
   readonly alerts: string;
   readonly log: string;
   readonly due: string;
+  readonly ids: string;
 }
 
 /**
@@ -43,7 +46,7 @@ export class RedisKeys {
     }
     this.#shards = ALL_SHARDS.map((shard) => {
       const tag = `${prefix}:{${shard}}:`;
-      return { due: `${tag}due`, tokens: `${tag}token`, meta: `${tag}g:`, alerts: `${tag}a:`, log: `${tag}n:` };
+      return { due: `${tag}due`, ids: `${tag}ids`, tokens: `${tag}token`, meta: `${tag}g:`, alerts: `${tag}a:`, log: `${tag}n:` };
     });
   }
 
@@ -58,6 +61,7 @@ export class RedisKeys {
       alerts: shard.alerts + groupId,
       log: shard.log + groupId,
       due: shard.due,
+      ids: shard.ids,
     };
   }
 }

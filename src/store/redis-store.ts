@@ -1,12 +1,12 @@
 import type { Cluster, Redis } from 'ioredis';
-import type { FlushOutcome, GroupIncarnation, GroupState } from '../core/group.ts';
+import type { FlushOutcome, GroupIncarnation } from '../core/group.ts';
 import { checkWrites } from './check-writes.ts';
 import { fairShares } from './fair-shares.ts';
 import { defineScripts, scripts } from './lua-scripts.ts';
-import { execAtomic, execBatch, type RedisCall } from './redis-batch.ts';
-import { decodeAlert, decodeGroup, decodeIncarnation, encodeAlert, encodeLogEntry } from './redis-codec.ts';
+import { execBatch, type RedisCall } from './redis-batch.ts';
+import { decodeAlert, decodeGroup, decodeIncarnation, encodeAlert, encodeLogEntry, hashFields } from './redis-codec.ts';
 import { ALL_SHARDS, RedisKeys, SHARDS } from './redis-keys.ts';
-import type { AlertSlot, AlertWrite, Claim, SlotState, Store } from './store.ts';
+import type { AlertSlot, AlertWrite, Claim, GroupPage, SlotState, Store, StoredGroup } from './store.ts';
 
 const DAY = 24 * 60 * 60 * 1000;
 
@@ -77,6 +77,7 @@ export class RedisStore implements Store {
       keys.alerts,
       keys.log,
       keys.due,
+      keys.ids,
       group.id,
       alert.fingerprint,
       encodeAlert(alert),
@@ -102,24 +103,73 @@ export class RedisStore implements Store {
       claiming.map((shard): RedisCall => {
         const keys = this.#keys.shard(shard);
         const { command } = scripts.claimDue;
-        return [command, keys.due, keys.tokens, now, now + leaseMs, shares[shard], keys.meta, keys.alerts, keys.log, this.#grace];
+        return [command, keys.due, keys.tokens, keys.ids, now, now + leaseMs, shares[shard], keys.meta, keys.alerts, keys.log, this.#grace];
       }),
     );
     const claims: Claim[] = [];
     for (const reply of replies as (string | number)[][]) {
-      for (let i = 0; i < reply.length; i += 2) claims.push({ groupId: String(reply[i]), token: Number(reply[i + 1]) });
+      for (let i = 0; i < reply.length; i += 3) {
+        claims.push({ groupId: String(reply[i]), token: Number(reply[i + 1]), takenOver: reply[i + 2] === 1 });
+      }
     }
     return claims;
   }
 
-  async loadGroup(groupId: string): Promise<GroupState | undefined> {
-    const keys = this.#keys.group(groupId);
-    const [meta, alerts, log] = await execAtomic(this.#client, [
-      ['hgetall', keys.meta],
-      ['hgetall', keys.alerts],
-      ['hgetall', keys.log],
+  async loadGroup(groupId: string): Promise<StoredGroup | undefined> {
+    const [group] = await this.#loadGroups([groupId]);
+    return group;
+  }
+
+  async extendLease(claim: Claim, now: number, leaseMs: number): Promise<boolean> {
+    const keys = this.#keys.group(claim.groupId);
+    const { command } = scripts.extendLease;
+    const [reply] = await execBatch(this.#client, [
+      [command, keys.meta, keys.alerts, keys.log, keys.due, claim.groupId, String(claim.token), now + leaseMs, this.#grace],
     ]);
-    return decodeGroup(groupId, meta as Record<string, string>, alerts as Record<string, string>, log as Record<string, string>);
+    return reply === 1;
+  }
+
+  /**
+   * Reads every shard's id index from `after` on. A shard whose reply was cut short may hold ids
+   * beyond its reply, so the page stops at the lowest such cut: every id up to the page's end was
+   * in some reply, and a group that exists throughout a scan is in exactly one page, whatever is
+   * created or deleted meanwhile. Each shard is asked for twice its even share of the page plus a
+   * few, so that uneven shards seldom cut a page short, and for one id more, which tells whether
+   * it was cut. Ids are hex, so JavaScript and Redis (bytewise) order them alike.
+   */
+  async scanGroups(after: string | undefined, limit: number): Promise<GroupPage> {
+    const share = Math.min(limit, Math.ceil((2 * limit) / SHARDS) + 4);
+    const from = after === undefined ? '-' : `(${after}`;
+    const replies = (await execBatch(
+      this.#client,
+      ALL_SHARDS.map((shard): RedisCall => ['zrangebylex', this.#keys.shard(shard).ids, from, '+', 'LIMIT', 0, share + 1]),
+    )) as string[][];
+    let complete: string | undefined;
+    for (const ids of replies) {
+      if (ids.length > share && (complete === undefined || ids[share - 1] < complete)) complete = ids[share - 1];
+    }
+    const seen = replies.flat().sort();
+    const page = seen.filter((id) => complete === undefined || id <= complete).slice(0, limit);
+    const groups = await this.#loadGroups(page);
+    return {
+      groups: groups.filter((group) => group !== undefined),
+      ...(seen.length > page.length ? { next: page.at(-1) } : {}),
+    };
+  }
+
+  async #loadGroups(groupIds: readonly string[]): Promise<(StoredGroup | undefined)[]> {
+    const replies = await execBatch(
+      this.#client,
+      groupIds.map((id): RedisCall => {
+        const keys = this.#keys.group(id);
+        return [scripts.loadGroup.command, keys.meta, keys.alerts, keys.log, keys.due, id];
+      }),
+    );
+    return replies.map((reply, i) => {
+      if (reply === null) return undefined;
+      const [meta, alerts, log, due] = reply as [string[], string[], string[], string | null];
+      return decodeGroup(groupIds[i], hashFields(meta), hashFields(alerts), hashFields(log), due);
+    });
   }
 
   async commit(claim: Claim, outcome: FlushOutcome): Promise<boolean> {
@@ -132,6 +182,7 @@ export class RedisStore implements Store {
         keys.alerts,
         keys.log,
         keys.due,
+        keys.ids,
         claim.groupId,
         String(claim.token),
         outcome.tick,

@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { DueQueue } from '../../src/store/due-queue.ts';
 import { MemoryStore } from '../../src/store/memory-store.ts';
+import { SortedIds } from '../../src/store/sorted-ids.ts';
 import { storeContract } from './store-contract.ts';
 
 storeContract('memory', async () => new MemoryStore());
@@ -37,6 +38,38 @@ describe('DueQueue', () => {
         assert.deepEqual(drained, [...model.values()].sort((a, b) => a - b));
       }),
       { numRuns: 300 },
+    );
+  });
+});
+
+describe('SortedIds', () => {
+  it('pages in ascending order from any id, through any mix of adds and deletes', () => {
+    const id = fc.integer({ min: 0, max: 3_000 }).map((n) => `g${n}`);
+    const operation = fc.oneof(
+      { weight: 3, arbitrary: fc.record({ add: id }) },
+      { weight: 1, arbitrary: fc.record({ delete: id }) },
+      { weight: 1, arbitrary: fc.record({ after: fc.option(id, { nil: undefined }), count: fc.integer({ min: 0, max: 700 }) }) },
+    );
+    fc.assert(
+      fc.property(fc.array(operation, { minLength: 2_000, maxLength: 4_000 }), (operations) => {
+        const ids = new SortedIds();
+        const model = new Set<string>();
+        for (const op of operations) {
+          if ('add' in op) {
+            ids.add(op.add);
+            model.add(op.add);
+          } else if ('delete' in op) {
+            ids.delete(op.delete);
+            model.delete(op.delete);
+          } else {
+            const { after, count } = op;
+            const expected = [...model].filter((each) => after === undefined || each > after).sort().slice(0, count);
+            assert.deepEqual(ids.after(after, count), expected);
+          }
+        }
+        assert.deepEqual(ids.after(undefined, Infinity), [...model].sort());
+      }),
+      { numRuns: 20 },
     );
   });
 });

@@ -76,19 +76,22 @@ describe('RedisStore', () => {
     const redis = new Redis(server.url);
     const store = await openStore({}, server.url);
     try {
-      const shas = Object.values(scripts).map((script) => sha1(script.lua));
+      const { writeAlert, claimDue, loadGroup, extendLease, commit } = scripts;
+      const shas = [writeAlert, claimDue, loadGroup, extendLease, commit].map((script) => sha1(script.lua));
       const T = Date.now();
       const flushAll = async (store: Store, groupId: string) => {
         assert.deepEqual(await store.writeAlerts([createWrite(groupId, 'a1', T, T)]), [true]);
         const claims = await store.claimDue(T, LEASE, 10);
         assert.deepEqual(claims.map((claim) => claim.groupId), [groupId]);
+        assert.equal((await store.loadGroup(groupId))?.id, groupId);
+        assert.equal(await store.extendLease(claims[0], T, 2 * LEASE), true);
         assert.equal(await store.commit(claims[0], { tick: T, nextDue: T + LEASE, log: {}, removeResolved: [] }), true);
       };
       await flushAll(store, 'g1');
       await redis.script('FLUSH');
-      assert.deepEqual(await redis.script('EXISTS', ...shas), [0, 0, 0]);
+      assert.deepEqual(await redis.script('EXISTS', ...shas), shas.map(() => 0));
       await flushAll(store, 'g2');
-      assert.deepEqual(await redis.script('EXISTS', ...shas), [1, 1, 1]);
+      assert.deepEqual(await redis.script('EXISTS', ...shas), shas.map(() => 1));
     } finally {
       await store.close();
       await redis.quit();
@@ -140,6 +143,8 @@ describe('RedisStore', () => {
 
       const claim = (await store.claimDue(now + hour, LEASE, 10)).find((c) => c.groupId === 'soon') as Claim;
       for (const ttl of await ttls('soon')) near(ttl, hour + LEASE + grace);
+      assert.equal(await store.extendLease(claim, now + hour, 3 * LEASE), true);
+      for (const ttl of await ttls('soon')) near(ttl, hour + 3 * LEASE + grace);
       const log = { 'team-a/webhook/0': { firing: ['a1'], resolved: [], tick: now + hour } };
       assert.equal(await store.commit(claim, { tick: now + hour, nextDue: now + 5 * hour, log, removeResolved: [] }), true);
       for (const ttl of await ttls('soon', ['g', 'a', 'n'])) near(ttl, 5 * hour + grace);
@@ -162,7 +167,7 @@ describe('RedisStore', () => {
       const keys = await scanKeys(prefix);
       const groupKeys = new Map<string, number>();
       for (const key of keys) {
-        const match = /^[^{}]+:\{(\d+)\}:(?:due|token|[gan]:(.+))$/.exec(key);
+        const match = /^[^{}]+:\{(\d+)\}:(?:due|ids|token|[gan]:(.+))$/.exec(key);
         assert.ok(match && key.startsWith(`${prefix}:{`), `key ${key} has no shard hash tag`);
         const [, shard, groupId] = match;
         assert.ok(Number(shard) < SHARDS);
@@ -178,17 +183,38 @@ describe('RedisStore', () => {
     }
   });
 
-  it('drops the due entry of a group whose keys expired instead of claiming it', async () => {
+  it('skips a group whose keys expired when scanning, and drops its due and index entries instead of claiming it', async () => {
     const store = await openStore();
     try {
       const T = Date.now();
-      await store.writeAlerts([createWrite('gone', 'a1', T)]);
+      await store.writeAlerts([createWrite('gone', 'a1', T), createWrite('kept', 'a1', T + LEASE)]);
       const prefix = prefixes.at(-1) as string;
       const groupKeys = (await scanKeys(prefix)).filter((key) => key.endsWith(':gone'));
       await admin.del(...groupKeys);
+      const index = `${prefix}:{${shardOf('gone')}}:ids`;
+      assert.equal(await admin.zscore(index, 'gone'), '0');
+      assert.deepEqual((await store.scanGroups(undefined, 10)).groups.map((group) => group.id), ['kept']);
       assert.equal(await store.nextDue(), T);
       assert.deepEqual(await store.claimDue(T, LEASE, 10), []);
-      assert.equal(await store.nextDue(), undefined);
+      assert.equal(await store.nextDue(), T + LEASE);
+      assert.equal(await admin.zscore(index, 'gone'), null);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("lists a group in its shard's id index from its creation until a commit deletes it", async () => {
+    const store = await openStore();
+    try {
+      const T = Date.now();
+      await store.writeAlerts([createWrite('g1', 'a1', T, T), createWrite('g2', 'a1', T + LEASE, T)]);
+      const prefix = prefixes.at(-1) as string;
+      const listed = (id: string) => admin.zscore(`${prefix}:{${shardOf(id)}}:ids`, id);
+      assert.deepEqual([await listed('g1'), await listed('g2')], ['0', '0']);
+      const [claim] = await store.claimDue(T, LEASE, 10);
+      const removeResolved = [{ fingerprint: 'a1', updatedAt: T }];
+      assert.equal(await store.commit(claim, { tick: T, nextDue: T + 1, log: {}, removeResolved }), true);
+      assert.deepEqual([await listed('g1'), await listed('g2')], [null, '0']);
     } finally {
       await store.close();
     }
@@ -204,6 +230,30 @@ describe('RedisStore', () => {
       await assert.rejects(store.readSlots([{ groupId: 'g1', fingerprint: 'a1' }]), isCode('CORRUPT'));
       const write = { group: header('g1'), alert: alert('a1', T + 1), expected: { groupCreatedAt: T, alertUpdatedAt: T } };
       await assert.rejects(store.writeAlerts([write]), isCode('CORRUPT'));
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('scans groups crowded into one shard exactly once each, in pages cut short where that shard was', async () => {
+    const store = await openStore();
+    try {
+      const T = Date.now();
+      const ids = Array.from({ length: 4_000 }, (_, i) => `group-${i}`).filter((id) => shardOf(id) === 0);
+      assert.ok(ids.length > 40, `${ids.length} groups in shard 0`);
+      await store.writeAlerts(ids.map((id) => createWrite(id, 'a1', T)));
+      const scanned: string[] = [];
+      let pages = 0;
+      let after: string | undefined;
+      do {
+        const page = await store.scanGroups(after, 100);
+        assert.ok(page.groups.length > 0 && page.groups.length <= 100);
+        scanned.push(...page.groups.map((group) => group.id));
+        pages++;
+        after = page.next;
+      } while (after !== undefined);
+      assert.deepEqual(scanned, [...ids].sort());
+      assert.ok(pages > 1, 'one shard alone cannot fill a page of 100');
     } finally {
       await store.close();
     }

@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import type { Alert } from '../../src/core/alert.ts';
-import type { FlushOutcome, GroupHeader, GroupIncarnation, GroupState } from '../../src/core/group.ts';
+import type { FlushOutcome, GroupHeader, GroupIncarnation } from '../../src/core/group.ts';
 import { StoreError } from '../../src/store/store-errors.ts';
-import type { AlertWrite, Claim, Store } from '../../src/store/store.ts';
+import { storeStats } from '../../src/store/store-stats.ts';
+import type { AlertWrite, Claim, GroupPage, Store, StoredGroup } from '../../src/store/store.ts';
 
 /** Any epoch: tests count milliseconds from here. */
 const T = 1_700_000_000_000;
@@ -35,9 +37,33 @@ function outcome(tick: number, nextDue: number, more: Partial<FlushOutcome> = {}
   return { tick, nextDue, log: {}, removeResolved: [], ...more };
 }
 
-function sorted(group: GroupState | undefined): GroupState | undefined {
+function sorted(group: StoredGroup | undefined): StoredGroup | undefined {
   if (group === undefined) return undefined;
   return { ...group, alerts: [...group.alerts].sort((a, b) => a.fingerprint.localeCompare(b.fingerprint)) };
+}
+
+/** A group id spread over the id order like real ones (hex hashes), from a readable name. */
+function hexId(name: string): string {
+  return createHash('sha256').update(name).digest('hex').slice(0, 32);
+}
+
+/** The write of one more alert into an existing group created at T. */
+function addWrite(groupId: string, added: Alert): AlertWrite {
+  return { group: header(groupId), alert: added, expected: { groupCreatedAt: T } };
+}
+
+/** Every page of a scan from the start, checking each against `limit`; `during` runs alongside each page. */
+async function scanAll(store: Store, limit: number, during: () => Promise<void> = async () => {}): Promise<GroupPage[]> {
+  const pages: GroupPage[] = [];
+  let after: string | undefined;
+  do {
+    const [page] = await Promise.all([store.scanGroups(after, limit), during()]);
+    assert.ok(page.groups.length <= limit, `page of ${page.groups.length} over limit ${limit}`);
+    if (page.next !== undefined) assert.ok(after === undefined || page.next > after, 'each page moves the scan on');
+    pages.push(page);
+    after = page.next;
+  } while (after !== undefined);
+  return pages;
 }
 
 async function createGroups(store: Store, writes: readonly AlertWrite[]): Promise<void> {
@@ -81,6 +107,7 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
         lastTick: 0,
         alerts: [write.alert],
         log: {},
+        due: T + 30_000,
       });
       assert.equal(await store.nextDue(), T + 30_000);
     });
@@ -103,6 +130,7 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
         lastTick: 0,
         alerts: [newer, alert('a2', T + 1)],
         log: {},
+        due: T + 30_000,
       });
     });
 
@@ -212,11 +240,11 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
     it('hands a group whose lease ran out to a new claim with a higher token and refuses the stale commit', async () => {
       await store.writeAlerts([createWrite('g1', 'a1', T)]);
       const [first] = await store.claimDue(T, LEASE, 10);
-      const before = await store.loadGroup('g1');
       assert.deepEqual(await store.claimDue(T + LEASE - 1, LEASE, 10), []);
       const [second] = await store.claimDue(T + LEASE, LEASE, 10);
       assert.equal(second.groupId, 'g1');
       assert.ok(second.token > first.token, `token ${second.token} after ${first.token}`);
+      const before = await store.loadGroup('g1');
 
       const log = { 'team-a/webhook/0': { firing: ['a1'], resolved: [], tick: T } };
       assert.equal(await store.commit(first, outcome(T, T + 1_000, { log, removeResolved: [{ fingerprint: 'a1', updatedAt: T }] })), false);
@@ -279,6 +307,7 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
         lastTick: 0,
         alerts: [alert('a2', T + 2_000)],
         log: {},
+        due: T + 9_000,
       });
       assert.equal(await store.commit(claim, outcome(T, T + 1_000)), false);
       await store.writeAlerts([{ group: header('g1'), alert: alert('a3', T), expected: { groupCreatedAt: T + 2_000 }, wakeAt: T + 4_000 }]);
@@ -324,6 +353,168 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
       const means = batches.slice(0, 8).map((batch) => batch.reduce((sum, i) => sum + i, 0) / batch.length);
       for (let k = 1; k < means.length; k++) assert.ok(means[k] > means[k - 1], `claim ${k} is less overdue: ${means}`);
       assert.equal(await store.nextDue(), T + 8_001);
+    });
+
+    it('marks a claim that takes over a lease run out uncommitted, and no other', async () => {
+      await store.writeAlerts([createWrite('g1', 'a1', T)]);
+      const [first] = await store.claimDue(T, LEASE, 10);
+      assert.equal(first.takenOver, false, 'a first claim');
+      const [takeover] = await store.claimDue(T + LEASE, LEASE, 10);
+      assert.equal(takeover.takenOver, true, 'the first lease ran out uncommitted');
+      assert.equal(await store.commit(takeover, outcome(T + LEASE, T + 2 * LEASE)), true);
+      const [after] = await store.claimDue(T + 2 * LEASE, LEASE, 10);
+      assert.equal(after.groupId, 'g1');
+      assert.equal(after.takenOver, false, 'the previous lease was committed');
+    });
+
+    it("extends a claim's lease, never shortening it, so that no other claim takes the group meanwhile", async () => {
+      await store.writeAlerts([createWrite('g1', 'a1', T), createWrite('g2', 'a1', T)]);
+      const claim = (await store.claimDue(T, LEASE, 10)).find((c) => c.groupId === 'g1') as Claim;
+      assert.equal(await store.extendLease(claim, T + LEASE / 2, LEASE), true);
+      assert.equal((await store.loadGroup('g1'))?.due, T + LEASE / 2 + LEASE);
+      assert.equal((await store.loadGroup('g2'))?.due, T + LEASE, 'other leases are untouched');
+      assert.deepEqual((await store.claimDue(T + LEASE, LEASE, 10)).map((c) => c.groupId), ['g2']);
+
+      assert.equal(await store.extendLease(claim, T + 1_000, 1_000), true);
+      assert.equal((await store.loadGroup('g1'))?.due, T + LEASE / 2 + LEASE, 'a shorter lease changes nothing');
+      assert.equal(await store.commit(claim, outcome(T, T + 10 * LEASE)), true, 'the extended claim still commits');
+      assert.equal((await store.loadGroup('g1'))?.due, T + 10 * LEASE);
+    });
+
+    it('refuses to extend a lease that was taken over or committed, or whose group is gone', async () => {
+      await store.writeAlerts([createWrite('g1', 'a1', T), createWrite('g2', 'a1', T)]);
+      const claims = await store.claimDue(T, LEASE, 10);
+      const [first, gone] = ['g1', 'g2'].map((id) => claims.find((claim) => claim.groupId === id) as Claim);
+      const [takeover] = await store.claimDue(T + LEASE, LEASE, 1);
+      assert.equal(takeover.groupId, 'g1');
+      assert.equal(await store.extendLease(first, T + LEASE, 5 * LEASE), false, 'taken over');
+      assert.equal((await store.loadGroup('g1'))?.due, T + 2 * LEASE, 'the new lease is untouched');
+
+      assert.equal(await store.commit(takeover, outcome(T + LEASE, T + 3 * LEASE)), true);
+      assert.equal(await store.extendLease(takeover, T + LEASE, 5 * LEASE), false, 'committed');
+      assert.equal((await store.loadGroup('g1'))?.due, T + 3 * LEASE);
+
+      assert.equal(await store.commit(gone, outcome(T, T + 1, { removeResolved: [{ fingerprint: 'a1', updatedAt: T }] })), true);
+      assert.equal(await store.loadGroup('g2'), undefined);
+      assert.equal(await store.extendLease(gone, T, 5 * LEASE), false, 'group deleted');
+      assert.equal(await store.loadGroup('g2'), undefined);
+    });
+
+    it("loads a group with its due time: origin, wake, lease end, the commit's next due", async () => {
+      await store.writeAlerts([createWrite('g1', 'a1', T + 30_000)]);
+      assert.equal((await store.loadGroup('g1'))?.due, T + 30_000);
+      await store.writeAlerts([{ ...addWrite('g1', alert('a2', T)), wakeAt: T + 10_000 }]);
+      assert.equal((await store.loadGroup('g1'))?.due, T + 10_000);
+      const [claim] = await store.claimDue(T + 10_000, LEASE, 10);
+      assert.equal((await store.loadGroup('g1'))?.due, T + 10_000 + LEASE);
+      await store.commit(claim, outcome(T + 10_000, T + 500_000));
+      assert.equal((await store.loadGroup('g1'))?.due, T + 500_000);
+    });
+
+    it('scans whole groups in ascending id order, from any id, without next on the last page', async () => {
+      assert.deepEqual(await store.scanGroups(undefined, 10), { groups: [] });
+      await store.writeAlerts([
+        createWrite('g2', 'a1', T + 20),
+        createWrite('g10', 'a1', T + 10),
+        createWrite('g1', 'a1', T),
+        addWrite('g1', alert('a2', T + 1)),
+      ]);
+      const [claim] = await store.claimDue(T, LEASE, 1);
+      const log = { 'team-a/webhook/0': { firing: ['a1', 'a2'], resolved: [], tick: T } };
+      assert.equal(await store.commit(claim, outcome(T, T + 500, { log })), true);
+
+      const page = await store.scanGroups(undefined, 10);
+      assert.deepEqual(page.groups.map((group) => group.id), ['g1', 'g10', 'g2']);
+      assert.equal(page.next, undefined);
+      assert.deepEqual(sorted(page.groups[0]), {
+        ...header('g1'),
+        createdAt: T,
+        origin: T,
+        lastTick: T,
+        alerts: [alert('a1', T), alert('a2', T + 1)],
+        log,
+        due: T + 500,
+      });
+      assert.deepEqual(page.groups.slice(1), [await store.loadGroup('g10'), await store.loadGroup('g2')]);
+
+      const ids = async (after: string | undefined, limit: number) => {
+        const { groups, next } = await store.scanGroups(after, limit);
+        return { ids: groups.map((group) => group.id), next };
+      };
+      assert.deepEqual(await ids(undefined, 3), { ids: ['g1', 'g10', 'g2'], next: undefined });
+      assert.deepEqual(await ids(undefined, 2), { ids: ['g1', 'g10'], next: 'g10' });
+      assert.deepEqual(await ids('g10', 2), { ids: ['g2'], next: undefined });
+      assert.deepEqual(await ids('g1', 10), { ids: ['g10', 'g2'], next: undefined });
+      assert.deepEqual(await ids('g15', 10), { ids: ['g2'], next: undefined }, 'after an id that is not stored');
+      assert.deepEqual(await ids('g2', 10), { ids: [], next: undefined });
+    });
+
+    it('scans every group that exists throughout exactly once while others are created and deleted', async () => {
+      const never = T + 1e9;
+      const stable = Array.from({ length: 2_000 }, (_, i) => hexId(`stable-${i}`));
+      await createGroups(store, stable.map((id) => createWrite(id, 'a1', never)));
+      const churned: string[] = [];
+      const deleted = new Set<string>();
+      const churn = async (count: number) => {
+        for (const claim of await store.claimDue(T, LEASE, count)) {
+          assert.equal(await store.commit(claim, outcome(T, T + 1, { removeResolved: [{ fingerprint: 'a1', updatedAt: T }] })), true);
+          deleted.add(claim.groupId);
+        }
+        const created = Array.from({ length: count }, (_, i) => createWrite(hexId(`churn-${churned.length + i}`), 'a1', T));
+        churned.push(...created.map((write) => write.group.id));
+        assert.ok((await store.writeAlerts(created)).every(Boolean));
+      };
+      await churn(300);
+      await churn(100);
+      const deletedBefore = new Set(deleted);
+      assert.equal(deletedBefore.size, 100);
+
+      const pages = await scanAll(store, 100, () => churn(10));
+      const groups = pages.flatMap((page) => page.groups);
+      const ids = groups.map((group) => group.id);
+      for (let i = 1; i < ids.length; i++) assert.ok(ids[i - 1] < ids[i], `ids ascend, each once: ${ids[i - 1]}, ${ids[i]}`);
+      const returned = new Set(ids);
+      assert.deepEqual(stable.filter((id) => !returned.has(id)), [], 'every stable group is returned');
+      assert.deepEqual(ids.filter((id) => deletedBefore.has(id)), [], 'no group deleted before the scan');
+      const known = new Set([...stable, ...churned]);
+      assert.deepEqual(ids.filter((id) => !known.has(id)), []);
+      assert.ok(pages.length >= 20, `${pages.length} pages`);
+      assert.ok(deleted.size >= deletedBefore.size + 10 * (pages.length - 1), `groups deleted during the scan: ${deleted.size}`);
+      assert.deepEqual(
+        groups.find((group) => group.id === stable[0]),
+        { ...header(stable[0]), createdAt: T, origin: never, lastTick: 0, alerts: [alert('a1', T)], log: {}, due: never },
+      );
+    });
+
+    it('counts groups and distinct alerts firing or resolved at a time, each fingerprint once', async () => {
+      const now = T + 1_000_000;
+      assert.deepEqual(await storeStats(store, now), { alertsFiring: 0, alertsResolved: 0, groups: 0 });
+      const until = (fingerprint: string, endsAt: number): Alert => ({ ...alert(fingerprint, T), endsAt });
+      const create = (groupId: string, first: Alert): AlertWrite => ({
+        group: header(groupId),
+        alert: first,
+        expected: {},
+        create: { createdAt: T, origin: T },
+      });
+      await store.writeAlerts([
+        create('g1', until('a1', now + 1)),
+        addWrite('g1', until('a2', now)),
+        create('g2', until('a1', now - 5)),
+        addWrite('g2', until('a3', now - 5)),
+        create('g3', until('a3', now - 1)),
+        addWrite('g3', until('a4', now + 100)),
+      ]);
+      assert.deepEqual(await storeStats(store, now), { alertsFiring: 2, alertsResolved: 2, groups: 3 }, 'a1 and a4 fire');
+      assert.deepEqual(await storeStats(store, now + 100), { alertsFiring: 0, alertsResolved: 4, groups: 3 });
+      assert.deepEqual(await storeStats(store, T), { alertsFiring: 4, alertsResolved: 0, groups: 3 });
+    });
+
+    it('counts stats over many pages of groups', async () => {
+      const count = 1_234;
+      const ids = Array.from({ length: count }, (_, i) => hexId(`group-${i}`));
+      await createGroups(store, ids.map((id) => createWrite(id, 'shared', T)));
+      await createGroups(store, ids.map((id, i) => addWrite(id, { ...alert(`own-${i}`, T), endsAt: T })));
+      assert.deepEqual(await storeStats(store, T), { alertsFiring: 1, alertsResolved: count, groups: count });
     });
   });
 }

@@ -21,6 +21,18 @@ local function expire_group(due_at, grace, meta, alerts, log)
   redis.call('PEXPIRE', log, ttl)
 end
 
+-- Puts a new group on its shard's schedule and in its shard's id index.
+local function list_group(due, ids, id, due_at)
+  redis.call('ZADD', due, due_at, id)
+  redis.call('ZADD', ids, 0, id)
+end
+
+-- Takes a deleted or expired group off its shard's schedule and out of its id index.
+local function unlist_group(due, ids, id)
+  redis.call('ZREM', due, id)
+  redis.call('ZREM', ids, id)
+end
+
 -- The member's score in a sorted set, as a number, or nil.
 local function score_of(zset, member)
   return tonumber(redis.call('ZSCORE', zset, member))

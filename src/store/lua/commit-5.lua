@@ -1,10 +1,11 @@
 -- Records a flush if the claim still holds the group's lease, and ends the lease.
--- KEYS: 1 group meta hash, 2 group alerts hash, 3 group notify log hash, 4 shard due zset
+-- KEYS: 1 group meta hash, 2 group alerts hash, 3 group notify log hash, 4 shard due zset,
+--       5 shard id index
 -- ARGV: 1 group id, 2 token, 3 tick, 4 next due, 5 grace ms, 6 n = number of log entries,
 --       then n pairs (integration key, encoded log entry),
 --       then pairs (fingerprint, updatedAt) of sent resolved alerts to delete if unchanged
 -- Returns 1 when committed, 0 when the token is stale (then nothing changed).
-local meta, alerts, log, due = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local meta, alerts, log, due, ids = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 local id = ARGV[1]
 if redis.call('HGET', meta, 'token') ~= ARGV[2] then return 0 end
 
@@ -19,7 +20,7 @@ end
 
 if redis.call('HLEN', alerts) == 0 then
   redis.call('DEL', meta, alerts, log)
-  redis.call('ZREM', due, id)
+  unlist_group(due, ids, id)
   return 1
 end
 

@@ -1,11 +1,12 @@
 -- Writes one alert into one group if the slot still holds what the write was computed from.
--- KEYS: 1 group meta hash, 2 group alerts hash, 3 group notify log hash, 4 shard due zset
+-- KEYS: 1 group meta hash, 2 group alerts hash, 3 group notify log hash, 4 shard due zset,
+--       5 shard id index
 -- ARGV: 1 group id, 2 fingerprint, 3 encoded alert,
 --       4 expected alert updatedAt ('' = absent), 5 expected group createdAt ('' = absent),
 --       6 wake at ('' = none), 7 grace ms,
 --       8..13 the group to create if absent: key, route id, receiver, labels JSON, createdAt, origin
 -- Returns 1 when written, 0 when an expectation failed (then nothing changed).
-local meta, alerts, log, due = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local meta, alerts, log, due, ids = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 local id, fingerprint = ARGV[1], ARGV[2]
 
 local created_at = redis.call('HGET', meta, 'createdAt') or ''
@@ -22,7 +23,7 @@ if created_at == '' then
   redis.call('DEL', alerts, log)
   redis.call('HSET', meta, 'key', ARGV[8], 'routeId', ARGV[9], 'receiver', ARGV[10], 'labels', ARGV[11],
     'createdAt', ARGV[12], 'origin', ARGV[13], 'lastTick', '0')
-  redis.call('ZADD', due, ARGV[13], id)
+  list_group(due, ids, id, ARGV[13])
 end
 redis.call('HSET', alerts, fingerprint, ARGV[3])
 
