@@ -12,10 +12,13 @@ import { ReceiverNotifier } from './engine/receiver-notifier.ts';
 import { buildRuntime, type Runtime } from './engine/runtime.ts';
 import { Scheduler, type SchedulerOptions } from './engine/scheduler.ts';
 import { WebhookNotifier } from './notify/webhook-notifier.ts';
+import { FailoverStore } from './store/failover-store.ts';
 import { MemoryStore } from './store/memory-store.ts';
 import { createRedisClient } from './store/redis-client.ts';
+import { RedisMerge } from './store/redis-merge.ts';
 import { RedisStore } from './store/redis-store.ts';
 import type { Store } from './store/store.ts';
+import type { Logger } from './telemetry/logger.ts';
 import { Metrics } from './telemetry/metrics.ts';
 import { version } from './version.ts';
 
@@ -30,6 +33,9 @@ export interface AppOptions {
   readonly scheduler?: Partial<SchedulerOptions>;
 }
 
+/** How long a group's keys outlive its due time in Redis (bounds garbage after a bug or a long stop). */
+const REDIS_GRACE_MS = 7 * 24 * 60 * 60 * 1000;
+
 declare module 'fastify' {
   interface FastifyInstance {
     /** Undefined when ready, else what is missing. */
@@ -39,11 +45,24 @@ declare module 'fastify' {
   }
 }
 
-async function createStore(settings: Settings): Promise<Store> {
+/** Redis behind the failover store when configured: a Redis outage degrades to memory. */
+async function createStore(settings: Settings, log: Logger, metrics: Metrics, clock: () => number): Promise<Store> {
   if (settings.redis === undefined) return new MemoryStore();
+  const { prefix } = settings.redis;
   const client = createRedisClient(settings.redis);
-  await client.connect();
-  return new RedisStore(client, { prefix: settings.redis.prefix });
+  client.on('error', (err) => log.debug({ err }, 'redis connection error'));
+  const store = new FailoverStore({
+    redis: new RedisStore(client, { prefix, graceMs: REDIS_GRACE_MS }),
+    ping: () => client.ping(),
+    createMemory: () => new MemoryStore(),
+    merge: new RedisMerge(client, { prefix, graceMs: REDIS_GRACE_MS }),
+    logger: log,
+    metrics,
+    clock,
+  });
+  // Starting while Redis is down is the outage case: serve from memory and merge back later.
+  await client.connect().catch((err) => log.warn({ err }, 'redis unreachable at start; serving from memory'));
+  return store;
 }
 
 /** The whole service as a Fastify plugin: no listen, so tests and server.ts share it. */
@@ -51,7 +70,7 @@ export async function app(fastify: FastifyInstance, options: AppOptions): Promis
   const { settings } = options;
   const clock = options.clock ?? Date.now;
   const metrics = options.metrics ?? new Metrics({ version });
-  const store = options.store ?? (await createStore(settings));
+  const store = options.store ?? (await createStore(settings, fastify.log, metrics, clock));
   let runtime: Runtime = buildRuntime(options.config);
   metrics.configApplied(runtime.config.original, clock());
   let webhooks: WebhookNotifier | undefined;
@@ -81,7 +100,8 @@ export async function app(fastify: FastifyInstance, options: AppOptions): Promis
   fastify.decorate('clock', clock);
   fastify.decorate('ingest', dispatcher);
   fastify.decorate('currentConfig', () => runtime.config);
-  fastify.decorate('readiness', async () => undefined);
+  let started = false;
+  fastify.decorate('readiness', async () => (started ? undefined : 'starting'));
   fastify.decorate('reloadConfig', async () => {
     try {
       runtime = buildRuntime(await loadConfig(settings.configFile));
@@ -100,7 +120,10 @@ export async function app(fastify: FastifyInstance, options: AppOptions): Promis
   await fastify.register(alertsRoutes);
   await fastify.register(webhookRoutes);
 
-  fastify.addHook('onReady', async () => scheduler.start());
+  fastify.addHook('onReady', async () => {
+    scheduler.start();
+    started = true;
+  });
   fastify.addHook('onClose', async () => {
     await scheduler.stop(settings.shutdownTimeoutMs);
     await webhooks?.close();

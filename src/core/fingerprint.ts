@@ -65,6 +65,9 @@ function encodeCharAt(s: string, i: number): number {
   return 3;
 }
 
+const HEX_BYTE = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
+// A table lookup per byte: number-to-string conversion is a visible cost on the ingest path.
 function hex8(n: number): string {
-  return (n >>> 0).toString(16).padStart(8, '0');
+  return HEX_BYTE[(n >>> 24) & 0xff] + HEX_BYTE[(n >>> 16) & 0xff] + HEX_BYTE[(n >>> 8) & 0xff] + HEX_BYTE[n & 0xff];
 }

@@ -36,7 +36,8 @@ export class Dispatcher implements AlertIngest {
   readonly #onWake: (at: number) => void;
   readonly #metrics: IngestMetrics;
   /** Group keys repeat with every re-post; hashing them each time is a visible cost. */
-  readonly #ids = new Map<string, string>();
+  readonly #ids = new Map<string, Map<string, string>>();
+  #cachedIds = 0;
 
   constructor(deps: {
     store: Store;
@@ -62,12 +63,18 @@ export class Dispatcher implements AlertIngest {
   }
 
   #groupId(receiver: string, key: string): string {
-    const cacheKey = `${receiver}\0${key}`;
-    let id = this.#ids.get(cacheKey);
+    let ids = this.#ids.get(receiver);
+    if (ids === undefined) this.#ids.set(receiver, (ids = new Map()));
+    let id = ids.get(key);
     if (id === undefined) {
-      if (this.#ids.size >= ID_CACHE_SIZE) this.#ids.clear();
+      if (this.#cachedIds >= ID_CACHE_SIZE) {
+        this.#ids.clear();
+        this.#cachedIds = 0;
+        return this.#groupId(receiver, key);
+      }
       id = groupId(receiver, key);
-      this.#ids.set(cacheKey, id);
+      ids.set(key, id);
+      this.#cachedIds++;
     }
     return id;
   }
