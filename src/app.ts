@@ -13,13 +13,15 @@ import { buildRuntime, type Runtime } from './engine/runtime.ts';
 import { Scheduler, type SchedulerOptions } from './engine/scheduler.ts';
 import { WebhookNotifier } from './notify/webhook-notifier.ts';
 import { FailoverStore } from './store/failover-store.ts';
+import { MeteredStore } from './store/metered-store.ts';
 import { MemoryStore } from './store/memory-store.ts';
 import { createRedisClient } from './store/redis-client.ts';
 import { RedisMerge } from './store/redis-merge.ts';
 import { RedisStore } from './store/redis-store.ts';
 import type { Store } from './store/store.ts';
+import { storeStats } from './store/store-stats.ts';
 import type { Logger } from './telemetry/logger.ts';
-import { Metrics } from './telemetry/metrics.ts';
+import { Metrics, type StoreKind } from './telemetry/metrics.ts';
 import { version } from './version.ts';
 
 export interface AppOptions {
@@ -43,6 +45,11 @@ declare module 'fastify' {
     /** Re-reads the config file; on error keeps the running config and rethrows. */
     reloadConfig: () => Promise<void>;
   }
+}
+
+function storeKind(store: Store): StoreKind {
+  if (store instanceof FailoverStore) return store.mode;
+  return store instanceof RedisStore ? 'redis' : 'memory';
 }
 
 /** Redis behind the failover store when configured: a Redis outage degrades to memory. */
@@ -69,14 +76,17 @@ async function createStore(settings: Settings, log: Logger, metrics: Metrics, cl
 export async function app(fastify: FastifyInstance, options: AppOptions): Promise<void> {
   const { settings } = options;
   const clock = options.clock ?? Date.now;
-  const metrics = options.metrics ?? new Metrics({ version });
-  const store = options.store ?? (await createStore(settings, fastify.log, metrics, clock));
+  // Counting alerts in Redis pages through every group: scrapes reuse the count for a while.
+  const metrics = options.metrics ?? new Metrics({ version, statsCacheMs: settings.redis ? 30_000 : 5_000 });
+  const backing = options.store ?? (await createStore(settings, fastify.log, metrics, clock));
+  const store = new MeteredStore(backing, metrics, () => storeKind(backing));
+  metrics.setStoreStatsProvider(() => storeStats(backing, clock()));
   let runtime: Runtime = buildRuntime(options.config);
   metrics.configApplied(runtime.config.original, clock());
   let webhooks: WebhookNotifier | undefined;
   let notifier = options.notifier;
   if (notifier === undefined) {
-    webhooks = new WebhookNotifier({ version, logger: fastify.log });
+    webhooks = new WebhookNotifier({ version, logger: fastify.log, metrics });
     notifier = new ReceiverNotifier({ webhooks, externalURL: settings.externalURL, logger: fastify.log });
   }
   const scheduler = new Scheduler({

@@ -1,9 +1,10 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Alert } from '../core/alert.ts';
+import { isResolved, type Alert } from '../core/alert.ts';
 import { normalizeAlert, type PostableAlert } from '../core/alert-input.ts';
 import { goQuote } from '../core/label-set.ts';
 import { ApiBodyError, bodyParseError, decodePostableAlerts } from './alert-schemas.ts';
 import './instance.ts';
+import './metrics-routes.ts';
 
 /**
  * POST /api/v2/alerts with Alertmanager's answers: 200 with no body; 400 with a JSON string
@@ -93,6 +94,7 @@ export async function acceptAlerts(
     if ('alert' in result) valid.push(result.alert);
     else (problems ??= []).push(result.error);
   }
+  countReceived(fastify, valid, problems?.length ?? 0, now);
   if (valid.length > 0) {
     try {
       await fastify.ingest.ingest(valid, now);
@@ -106,6 +108,14 @@ export async function acceptAlerts(
     return sendJsonString(reply, 400, problems.join('\n'));
   }
   return reply.code(200).send();
+}
+
+/** Invalid alerts count as firing: Grouper cannot tell what an invalid alert meant. */
+function countReceived(fastify: FastifyInstance, valid: readonly Alert[], invalid: number, now: number): void {
+  let resolved = 0;
+  for (const alert of valid) if (isResolved(alert, now)) resolved++;
+  fastify.metrics.alertsReceived(valid.length - resolved + invalid, resolved);
+  if (invalid > 0) fastify.metrics.alertsInvalid(invalid);
 }
 
 /** go-swagger's handler errors: a JSON string (HTML left unescaped) and a trailing newline. */

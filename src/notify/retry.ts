@@ -21,6 +21,8 @@ export type DeliveryResult =
       /** The code of the error that `error` describes. */
       readonly code: NotifyErrorCode;
       readonly error: string;
+      /** The HTTP status of the last answer, when the receiver answered. */
+      readonly status?: number;
       readonly attempts: number;
     };
 
@@ -91,7 +93,8 @@ function failure(
   prefix: string,
   attempts: number,
 ): DeliveryResult {
-  return { ok: false, retryable, code: error.code, error: `${prefix}: ${error.message}`, attempts };
+  const { code, status } = error;
+  return { ok: false, retryable, code, error: `${prefix}: ${error.message}`, attempts, ...(status !== undefined && { status }) };
 }
 
 function deadlineError(): NotifyError {

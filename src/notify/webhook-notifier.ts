@@ -12,6 +12,7 @@ import { deliver, type DeliveryResult } from './retry.ts';
 import type { WebhookMessage } from './webhook-message.ts';
 import { buildWebhookPayload } from './webhook-payload.ts';
 import { webhookRequest } from './webhook-request.ts';
+import type { NotificationOutcome, NotifyMetrics } from '../telemetry/metrics.ts';
 
 /** The part of a pino logger the notifier uses. */
 export interface NotifyLogger {
@@ -30,6 +31,7 @@ export interface WebhookNotifierOptions {
   readonly random?: () => number;
   readonly now?: () => number;
   readonly sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+  readonly metrics?: NotifyMetrics;
 }
 
 export const DEFAULT_MAX_IN_FLIGHT_PER_RECEIVER = 32;
@@ -49,6 +51,7 @@ export class WebhookNotifier {
   readonly #random: () => number;
   readonly #now: () => number;
   readonly #sleep: (ms: number, signal: AbortSignal) => Promise<void>;
+  readonly #metrics: NotifyMetrics | undefined;
 
   constructor(options: WebhookNotifierOptions) {
     this.#userAgent = `Grouper/${options.version}`;
@@ -64,6 +67,7 @@ export class WebhookNotifier {
     this.#random = options.random ?? Math.random;
     this.#now = options.now ?? Date.now;
     this.#sleep = options.sleep ?? ((ms, signal) => delay(ms, undefined, { signal }));
+    this.#metrics = options.metrics;
   }
 
   /**
@@ -86,9 +90,12 @@ export class WebhookNotifier {
     let previousError: string | undefined;
     const result = await deliver(
       async (signal, attempt) => {
+        const startedAt = performance.now();
         try {
           await this.#post(config, message.receiver, body, signal);
+          this.#metrics?.notificationRequest('webhook', true, (performance.now() - startedAt) / 1000);
         } catch (error) {
+          this.#metrics?.notificationRequest('webhook', false, (performance.now() - startedAt) / 1000);
           if (error instanceof NotifyError && error.retryable && !signal.aborted) {
             // Alertmanager warns when the error changes, not on every attempt.
             const details = { ...context, attempts: attempt, code: error.code, err: error.message };
@@ -102,6 +109,7 @@ export class WebhookNotifier {
       { ...options, random: this.#random, now: this.#now, sleep: this.#sleep },
     );
     if (result.ok) this.#logger.debug({ ...context, attempts: result.attempts }, 'Notify success');
+    this.#metrics?.notification('webhook', outcomeOf(result));
     return result;
   }
 
@@ -157,6 +165,23 @@ export class WebhookNotifier {
       clearTimeout(timer);
       signal.removeEventListener('abort', onAbort);
     }
+  }
+}
+
+/** Alertmanager's failure reasons for alertmanager_notifications_failed_total. */
+function outcomeOf(result: DeliveryResult): NotificationOutcome {
+  if (result.ok) return 'ok';
+  switch (result.code) {
+    case 'GROUPER_NOTIFY_DEADLINE':
+      return 'contextDeadlineExceeded';
+    case 'GROUPER_NOTIFY_ABORTED':
+      return 'contextCanceled';
+    case 'GROUPER_NOTIFY_STATUS':
+      if (result.status !== undefined && result.status >= 400 && result.status < 500) return 'clientError';
+      if (result.status !== undefined && result.status >= 500) return 'serverError';
+      return 'other';
+    default:
+      return 'other';
   }
 }
 

@@ -9,6 +9,8 @@ export const STORE_OPERATIONS = [
   'read_slots',
   'write_alerts',
   'claim_due',
+  'extend_lease',
+  'scan_groups',
   'load_group',
   'commit',
   'next_due',

@@ -227,6 +227,7 @@ describe('deliver', () => {
       retryable: false,
       code: 'GROUPER_NOTIFY_STATUS',
       error: 'notify retry canceled due to unrecoverable error after 1 attempts: unexpected status code 404',
+      status: 404,
       attempts: 1,
     });
   });
@@ -242,6 +243,7 @@ describe('deliver', () => {
       retryable: true,
       code: 'GROUPER_NOTIFY_STATUS',
       error: 'notify retry canceled after 4 attempts: unexpected status code 500',
+      status: 500,
       attempts: 4,
     });
   });
@@ -271,7 +273,7 @@ describe('deliver', () => {
         sleep: (_ms, signal) => new Promise((resolve) => signal.addEventListener('abort', () => resolve())),
       },
     );
-    assert.deepEqual(result, { ok: false, retryable: true, code: 'GROUPER_NOTIFY_STATUS', error: 'notify retry canceled after 1 attempts: unexpected status code 502', attempts: 1 });
+    assert.deepEqual(result, { ok: false, retryable: true, code: 'GROUPER_NOTIFY_STATUS', error: 'notify retry canceled after 1 attempts: unexpected status code 502', status: 502, attempts: 1 });
   });
 
   it('passes an attempt a signal that aborts at the deadline', async () => {
@@ -410,6 +412,7 @@ describe('WebhookNotifier over HTTP', () => {
       retryable: false,
       code: 'GROUPER_NOTIFY_STATUS',
       error: 'notify retry canceled due to unrecoverable error after 1 attempts: unexpected status code 404: not here',
+      status: 404,
       attempts: 1,
     });
     assert.equal(server.received.length, 1);

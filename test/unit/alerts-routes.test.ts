@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { FormatRegistry } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
+import { Metrics } from '../../src/telemetry/metrics.ts';
 import Fastify, { type FastifyInstance } from 'fastify';
 import alertsRoutes from '../../src/api/alerts-routes.ts';
 import {
@@ -48,6 +49,7 @@ async function harness(options: { bodyLimit?: number; ingestError?: Error } = {}
   });
   app.decorate('clock', () => NOW);
   app.decorate('currentConfig', () => config);
+  app.decorate('metrics', new Metrics({ version: 'test', collectDefault: false }));
   await app.register(alertsRoutes);
   await app.register(webhookRoutes);
   await app.ready();
@@ -467,6 +469,7 @@ describe('POST /api/v2/alerts, compared with Alertmanager', () => {
     app.decorate('ingest', { ingest: async () => {} });
     app.decorate('clock', () => NOW);
     app.decorate('currentConfig', () => config);
+    app.decorate('metrics', new Metrics({ version: 'test', collectDefault: false }));
     await app.register(alertsRoutes);
     app.post('/echo', async (request) => request.body);
     const echoed = await app.inject({ method: 'POST', url: '/echo', headers: JSON_TYPE, payload: '{"x":1}' });
