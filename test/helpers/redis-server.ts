@@ -83,8 +83,9 @@ export async function startRedisCluster(size = 3): Promise<RedisClusterServers> 
 async function launch(port: number, extraArgs: readonly string[] = []): Promise<ChildProcess> {
   const child = spawn(
     'redis-server',
+    // Run from the temp dir: nothing the server might write lands in the work tree.
     ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...extraArgs],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
+    { stdio: ['ignore', 'pipe', 'inherit'], cwd: tmpdir() },
   );
   let output = '';
   const ready = new Promise<void>((resolve, reject) => {
