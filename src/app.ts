@@ -1,7 +1,12 @@
 import type { FastifyInstance } from 'fastify';
+import { alertmanagerV2Routes } from './api/alertmanager-v2-routes.ts';
 import { alertsRoutes } from './api/alerts-routes.ts';
+import { groupsRoutes } from './api/groups-routes.ts';
 import { healthRoutes } from './api/health-routes.ts';
 import { metricsRoutes, recordHttpMetrics } from './api/metrics-routes.ts';
+import './api/query-instance.ts';
+import { reloadRoutes } from './api/reload-routes.ts';
+import { timersRoutes } from './api/timers-routes.ts';
 import { webhookRoutes } from './api/webhook-routes.ts';
 import type { Config } from './config/config.ts';
 import { loadConfig } from './config/load-config.ts';
@@ -18,6 +23,13 @@ import { MemoryStore } from './store/memory-store.ts';
 import { createRedisClient } from './store/redis-client.ts';
 import { RedisMerge } from './store/redis-merge.ts';
 import { RedisStore } from './store/redis-store.ts';
+import {
+  MemoryReplicaRegistry,
+  newReplicaName,
+  RedisReplicaRegistry,
+  type ReplicaIdentity,
+  type ReplicaRegistry,
+} from './store/replica-registry.ts';
 import type { Store } from './store/store.ts';
 import { storeStats } from './store/store-stats.ts';
 import type { Logger } from './telemetry/logger.ts';
@@ -47,17 +59,43 @@ declare module 'fastify' {
   }
 }
 
+/** host:port under which other replicas and operators reach this one. */
+function peerAddress(externalURL: string): string {
+  const url = new URL(externalURL);
+  return `${url.hostname}:${url.port || (url.protocol === 'https:' ? '443' : '80')}`;
+}
+
 function storeKind(store: Store): StoreKind {
   if (store instanceof FailoverStore) return store.mode;
   return store instanceof RedisStore ? 'redis' : 'memory';
 }
 
+interface Backing {
+  readonly store: Store;
+  readonly replicas: ReplicaRegistry;
+  /** Withdraws this replica from the registry and releases what the registry holds. */
+  readonly leave: () => Promise<void>;
+}
+
+function memoryBacking(store: Store, self: ReplicaIdentity, clock: () => number): Backing {
+  const replicas = new MemoryReplicaRegistry(self, clock);
+  return { store, replicas, leave: () => replicas.stop() };
+}
+
 /** Redis behind the failover store when configured: a Redis outage degrades to memory. */
-async function createStore(settings: Settings, log: Logger, metrics: Metrics, clock: () => number): Promise<Store> {
-  if (settings.redis === undefined) return new MemoryStore();
+async function createBacking(
+  settings: Settings,
+  self: ReplicaIdentity,
+  log: Logger,
+  metrics: Metrics,
+  clock: () => number,
+): Promise<Backing> {
+  if (settings.redis === undefined) return memoryBacking(new MemoryStore(), self, clock);
   const { prefix } = settings.redis;
   const client = createRedisClient(settings.redis);
-  client.on('error', (err) => log.debug({ err }, 'redis connection error'));
+  // The store closes its client on close; the registry withdraws this replica with its own.
+  const registryClient = client.duplicate();
+  for (const c of [client, registryClient]) c.on('error', (err) => log.debug({ err }, 'redis connection error'));
   const store = new FailoverStore({
     redis: new RedisStore(client, { prefix, graceMs: REDIS_GRACE_MS }),
     ping: () => client.ping(),
@@ -67,9 +105,21 @@ async function createStore(settings: Settings, log: Logger, metrics: Metrics, cl
     metrics,
     clock,
   });
+  const replicas = new RedisReplicaRegistry(registryClient, {
+    prefix,
+    self,
+    clock,
+    onError: (err) => log.debug({ err }, 'replica heartbeat failed'),
+  });
   // Starting while Redis is down is the outage case: serve from memory and merge back later.
-  await client.connect().catch((err) => log.warn({ err }, 'redis unreachable at start; serving from memory'));
-  return store;
+  await Promise.all([client.connect(), registryClient.connect()]).catch((err) =>
+    log.warn({ err }, 'redis unreachable at start; serving from memory until it answers'),
+  );
+  const leave = async (): Promise<void> => {
+    await replicas.stop();
+    registryClient.disconnect();
+  };
+  return { store, replicas, leave };
 }
 
 /** The whole service as a Fastify plugin: no listen, so tests and server.ts share it. */
@@ -78,7 +128,11 @@ export async function app(fastify: FastifyInstance, options: AppOptions): Promis
   const clock = options.clock ?? Date.now;
   // Counting alerts in Redis pages through every group: scrapes reuse the count for a while.
   const metrics = options.metrics ?? new Metrics({ version, statsCacheMs: settings.redis ? 30_000 : 5_000 });
-  const backing = options.store ?? (await createStore(settings, fastify.log, metrics, clock));
+  const startedAt = clock();
+  const self = { name: newReplicaName(startedAt), address: peerAddress(settings.externalURL), startedAt };
+  const { store: backing, replicas, leave } = options.store
+    ? memoryBacking(options.store, self, clock)
+    : await createBacking(settings, self, fastify.log, metrics, clock);
   const store = new MeteredStore(backing, metrics, () => storeKind(backing));
   metrics.setStoreStatsProvider(() => storeStats(backing, clock()));
   let runtime: Runtime = buildRuntime(options.config);
@@ -107,6 +161,15 @@ export async function app(fastify: FastifyInstance, options: AppOptions): Promis
   });
 
   fastify.decorate('metrics', metrics);
+  fastify.decorate('store', store);
+  fastify.decorate('runtime', () => runtime);
+  fastify.decorate('replicas', replicas);
+  fastify.decorate('startedAt', startedAt);
+  fastify.decorate('storage', () => ({
+    store: backing instanceof FailoverStore ? 'failover' : storeKind(backing),
+    mode: storeKind(backing),
+    degraded: backing instanceof FailoverStore && backing.mode === 'memory',
+  }));
   fastify.decorate('clock', clock);
   fastify.decorate('ingest', dispatcher);
   fastify.decorate('currentConfig', () => runtime.config);
@@ -129,13 +192,19 @@ export async function app(fastify: FastifyInstance, options: AppOptions): Promis
   await fastify.register(metricsRoutes);
   await fastify.register(alertsRoutes);
   await fastify.register(webhookRoutes);
+  await fastify.register(reloadRoutes);
+  await fastify.register(groupsRoutes);
+  await fastify.register(timersRoutes);
+  await fastify.register(alertmanagerV2Routes);
 
   fastify.addHook('onReady', async () => {
     scheduler.start();
+    await replicas.start();
     started = true;
   });
   fastify.addHook('onClose', async () => {
     await scheduler.stop(settings.shutdownTimeoutMs);
+    await leave();
     await webhooks?.close();
     await store.close();
   });

@@ -64,7 +64,7 @@ export interface RedisReplicaRegistryOptions {
   readonly heartbeatMs?: number;
   /** A replica not heard from for this long is gone. Default 3 heartbeats. */
   readonly staleMs?: number;
-  /** A heartbeat that failed (Redis unavailable); the next one retries. */
+  /** A heartbeat or withdrawal that failed (Redis unavailable); the next heartbeat retries. */
   readonly onError?: (err: unknown) => void;
 }
 
@@ -102,9 +102,10 @@ export class RedisReplicaRegistry implements ReplicaRegistry {
       .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
+  /** Never fails: while Redis is unavailable the heartbeats report to onError and go on trying. */
   async start(): Promise<void> {
     if (this.#timer !== undefined) return;
-    await this.heartbeat();
+    await this.heartbeat().catch(this.#onError);
     this.#timer = setInterval(() => void this.heartbeat().catch(this.#onError), this.#heartbeatMs);
     this.#timer.unref();
   }
@@ -112,7 +113,7 @@ export class RedisReplicaRegistry implements ReplicaRegistry {
   async stop(): Promise<void> {
     clearInterval(this.#timer);
     this.#timer = undefined;
-    await this.#client.hdel(this.#key, this.self.name);
+    await this.#client.hdel(this.#key, this.self.name).catch(this.#onError);
   }
 
   /** Announces this replica now and drops the entries of replicas that stopped announcing. */
