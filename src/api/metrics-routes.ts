@@ -1,3 +1,4 @@
+import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { Metrics } from '../telemetry/metrics.ts';
 
@@ -9,7 +10,12 @@ declare module 'fastify' {
 
 /** GET /metrics: the Prometheus text exposition of `fastify.metrics`. */
 export async function metricsRoutes(fastify: FastifyInstance): Promise<void> {
-  fastify.get('/metrics', async (_request, reply) => {
+  const schema = {
+    summary: 'Prometheus metrics: Alertmanager names plus grouper_*',
+    tags: ['operations'],
+    response: { 200: Type.String({ description: 'Prometheus text exposition format' }) },
+  };
+  fastify.get('/metrics', { schema }, async (_request, reply) => {
     const { registry } = fastify.metrics;
     const text = await registry.metrics();
     return reply.type(registry.contentType).send(text);
