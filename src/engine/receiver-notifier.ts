@@ -25,6 +25,7 @@ export class ReceiverNotifier implements Notifier {
         alerts: request.alerts,
         at: request.tick,
         externalURL: this.#externalURL,
+        notificationReason: request.reason,
       },
       { deadline, signal },
     );

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { planFlush, settleFlush } from '../core/flush.ts';
 import type { Claim, Store } from '../store/store.ts';
 import type { Logger } from '../telemetry/logger.ts';
@@ -63,6 +64,8 @@ export class Scheduler {
     this.#log = deps.logger;
     this.#metrics = deps.metrics;
     this.#options = { ...defaultSchedulerOptions, ...deps.options };
+    // Every delivery in flight listens on the one shutdown signal.
+    setMaxListeners(0, this.#abort.signal);
   }
 
   start(): void {
@@ -120,7 +123,9 @@ export class Scheduler {
 
   #sleep(until: number): Promise<void> {
     const delay = until - this.#clock();
-    if (delay <= 0 || !this.#running) return Promise.resolve();
+    if (!this.#running) return Promise.resolve();
+    // Even with work due at once, give the event loop a turn so that requests are served.
+    if (delay <= 0) return new Promise((resolve) => setImmediate(resolve));
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer);
