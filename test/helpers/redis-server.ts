@@ -18,15 +18,20 @@ export interface RedisServer {
 
 export async function startRedisServer(): Promise<RedisServer> {
   const port = await freePort();
-  let child = await launch(port);
+  // A directory of its own: redis-server loads any dump.rdb it finds in its working directory.
+  const dir = await mkdtemp(join(tmpdir(), 'grouper-redis-'));
+  let child = await launch(port, ['--dir', dir]);
   return {
     port,
     url: `redis://127.0.0.1:${port}`,
     async restart() {
       await terminate(child);
-      child = await launch(port);
+      child = await launch(port, ['--dir', dir]);
     },
-    stop: () => terminate(child),
+    async stop() {
+      await terminate(child);
+      await rm(dir, { recursive: true, force: true });
+    },
   };
 }
 
@@ -83,9 +88,8 @@ export async function startRedisCluster(size = 3): Promise<RedisClusterServers> 
 async function launch(port: number, extraArgs: readonly string[] = []): Promise<ChildProcess> {
   const child = spawn(
     'redis-server',
-    // Run from the temp dir: nothing the server might write lands in the work tree.
     ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...extraArgs],
-    { stdio: ['ignore', 'pipe', 'inherit'], cwd: tmpdir() },
+    { stdio: ['ignore', 'pipe', 'inherit'] },
   );
   let output = '';
   const ready = new Promise<void>((resolve, reject) => {

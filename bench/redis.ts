@@ -1,0 +1,216 @@
+/**
+ * Redis benchmarks, each on a redis-server of its own and a Grouper process started fresh:
+ * - flush lateness: N groups due within the same second, memory store vs Redis store;
+ * - resume: time for a restarted Grouper to flush groups that fell due while it was down,
+ *   with and without 100k idle groups in Redis;
+ * - Redis memory per 100k alerts (INFO used_memory delta).
+ * `npx tsx bench/redis.ts [--quick]`
+ */
+import { cpus } from 'node:os';
+import { parseArgs } from 'node:util';
+import { Redis } from 'ioredis';
+import { startGrouper, type GrouperProcess } from '../test/helpers/grouper-process.ts';
+import { startRedisServer, type RedisServer } from '../test/helpers/redis-server.ts';
+import { WebhookSink, type SinkRequest } from '../test/helpers/webhook-sink.ts';
+import { postAll, senderPool } from './lib/load-generator.ts';
+import { listeningPid, machineBusyCpuMs, processCpuMs } from './lib/process-stats.ts';
+import { summariseLatencies } from './lib/stats.ts';
+import { serialisedBatches } from './lib/workload.ts';
+
+const { values } = parseArgs({ options: { quick: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
+if (values.help) {
+  process.stdout.write('Usage: npx tsx bench/redis.ts [--quick]   (--quick: a tenth of the groups and alerts)\n');
+  process.exit(0);
+}
+const scale = values.quick ? 0.1 : 1;
+const LATENESS_GROUPS = 10_000 * scale;
+const IDLE_GROUPS = 100_000 * scale;
+const MEMORY_ALERTS = 100_000 * scale;
+const DUE_GROUPS = 1_000 * scale;
+/** Long enough for every group to be created before the first is due. */
+const LATENESS_GROUP_WAIT_MS = 5_000;
+const RESUME_GROUP_WAIT_MS = 2_000;
+const BATCH = 100;
+const SENDERS = 8;
+const PHASE_TIMEOUT_MS = 300_000;
+
+/** Routes `set="due"` alerts to a short group_wait; everything else waits an hour. */
+function config(sinkUrl: string, dueGroupWaitMs: number): string {
+  return `route:
+  receiver: sink
+  group_by: [alertname, group]
+  group_wait: 1h
+  group_interval: 1h
+  repeat_interval: 4h
+  routes:
+    - matchers: ['set="due"']
+      group_wait: ${dueGroupWaitMs}ms
+receivers:
+  - name: sink
+    webhook_configs:
+      - url: ${sinkUrl}/bench
+`;
+}
+
+/** One alert per group without startsAt: Grouper stamps its arrival, so startsAt + group_wait is the due tick. */
+function dueBodies(name: string, groups: number): Buffer[] {
+  const bodies: Buffer[] = [];
+  for (let first = 0; first < groups; first += BATCH) {
+    const alerts = [];
+    for (let group = first; group < Math.min(first + BATCH, groups); group++) alerts.push({ labels: { alertname: name, set: 'due', group: String(group) } });
+    bodies.push(Buffer.from(JSON.stringify(alerts)));
+  }
+  return bodies;
+}
+
+async function ingest(url: string, bodies: readonly Buffer[]): Promise<number> {
+  const pool = senderPool(url, SENDERS);
+  try {
+    const result = await postAll(pool, bodies, SENDERS, PHASE_TIMEOUT_MS);
+    if (result.errors > 0) throw new Error(`${result.errors} ingest requests failed, the first: ${result.firstError}`);
+    return result.elapsedMs;
+  } finally {
+    await pool.close();
+  }
+}
+
+function notificationsOf(sink: WebhookSink, name: string): SinkRequest[] {
+  return sink.requests.filter((request) => (request.body as { groupLabels?: { alertname?: string } }).groupLabels?.alertname === name);
+}
+
+async function waitForNotifications(sink: WebhookSink, name: string, count: number): Promise<SinkRequest[]> {
+  await sink.waitFor(() => notificationsOf(sink, name).length >= count, PHASE_TIMEOUT_MS);
+  return notificationsOf(sink, name);
+}
+
+function storageArgs(redis: RedisServer | undefined): string[] {
+  return redis ? [`--storage.redis.url=${redis.url}`, '--storage.redis.prefix=bench'] : [];
+}
+
+const ms = (value: number): string => `${value.toFixed(0)} ms`;
+
+/** Lateness (sink receive time minus due tick) of `groups` groups created within about a second. */
+async function flushLateness(store: 'memory' | 'redis'): Promise<void> {
+  const redis = store === 'redis' ? await startRedisServer() : undefined;
+  const sink = await WebhookSink.start();
+  const grouper = await startGrouper({ config: config(sink.url, LATENESS_GROUP_WAIT_MS), args: storageArgs(redis) });
+  try {
+    const name = `Lateness${store}`;
+    const redisPid = redis && listeningPid(redis.port);
+    const cpu = () => ({
+      grouper: grouper.pid === undefined ? 0 : processCpuMs(grouper.pid),
+      redis: redisPid === undefined ? 0 : processCpuMs(redisPid),
+      machine: machineBusyCpuMs(),
+    });
+    const ingestStarted = Date.now();
+    const ingestMs = await ingest(grouper.url, dueBodies(name, LATENESS_GROUPS));
+    // CPU is counted from the first due tick on: flushing, not ingest.
+    await new Promise((resolve) => setTimeout(resolve, ingestStarted + LATENESS_GROUP_WAIT_MS - Date.now()));
+    const before = cpu();
+    const received = await waitForNotifications(sink, name, LATENESS_GROUPS);
+    const after = cpu();
+    const dueAt = received.map((request) => Date.parse((request.body as { alerts: { startsAt: string }[] }).alerts[0].startsAt) + LATENESS_GROUP_WAIT_MS);
+    const lateness = Float64Array.from(received, (request, i) => request.receivedAt - dueAt[i]);
+    const summary = summariseLatencies(lateness);
+    const spread = Math.max(...dueAt) - Math.min(...dueAt);
+    const receivedAt = received.map((request) => request.receivedAt);
+    const sendingMs = Math.max(...receivedAt) - Math.min(...receivedAt);
+    const grouperCpu = after.grouper - before.grouper;
+    const redisCpu = after.redis - before.redis;
+    const otherCpu = after.machine - before.machine - grouperCpu - redisCpu;
+    console.log(
+      `  ${store.padEnd(6)}  due within ${ms(spread)} (ingest ${ms(ingestMs)}); lateness p50 ${ms(summary.p50)}, p99 ${ms(summary.p99)}, ` +
+        `max ${ms(summary.max)}${summary.p99 < 100 ? '' : ' [misses p99 < 100 ms]'}; all sent within ${ms(sendingMs)} ` +
+        `(${((LATENESS_GROUPS * 1000) / Math.max(1, sendingMs)).toFixed(0)} flushes/s); CPU per flush: Grouper ` +
+        `${(grouperCpu / LATENESS_GROUPS).toFixed(2)} ms${redis ? `, Redis ${(redisCpu / LATENESS_GROUPS).toFixed(2)} ms` : ''}; ` +
+        `the rest of the machine used ${(otherCpu / 1000).toFixed(1)} CPU-s meanwhile`,
+    );
+  } finally {
+    await grouper.stop();
+    await sink.close();
+    await redis?.stop();
+  }
+}
+
+/**
+ * Creates DUE_GROUPS groups due in RESUME_GROUP_WAIT_MS, stops Grouper before they are due,
+ * waits until they are, starts it again and times: spawn to ready, and to every flush sent.
+ */
+async function timeResume(redis: RedisServer, sink: WebhookSink, run: string, grouper: GrouperProcess): Promise<GrouperProcess> {
+  const name = `Resume${run}`;
+  await ingest(grouper.url, dueBodies(name, DUE_GROUPS));
+  const createdBy = Date.now();
+  await grouper.stop();
+  const early = notificationsOf(sink, name).length;
+  if (early > 0) throw new Error(`${early} groups flushed before the stop: the stop took too long`);
+  await new Promise((resolve) => setTimeout(resolve, createdBy + RESUME_GROUP_WAIT_MS + 500 - Date.now()));
+  const spawnedAt = Date.now();
+  const restarted = await startGrouper({ config: config(sink.url, RESUME_GROUP_WAIT_MS), args: storageArgs(redis) });
+  const readyMs = Date.now() - spawnedAt;
+  const received = (await waitForNotifications(sink, name, DUE_GROUPS)).map((request) => request.receivedAt - spawnedAt);
+  const allMs = Math.max(...received);
+  console.log(
+    `  ${run.padEnd(28)}  after spawning Grouper: ready in ${ms(readyMs)}, first due flush sent in ${ms(Math.min(...received))}, ` +
+      `all ${DUE_GROUPS} in ${ms(allMs)}${allMs < 5_000 ? '' : '  [misses < 5 s]'}`,
+  );
+  return restarted;
+}
+
+/** Posts `bodies` and returns how much Redis's used_memory grew. */
+async function memoryTakenBy(redis: RedisServer, url: string, bodies: readonly Buffer[]): Promise<number> {
+  const client = new Redis(redis.url);
+  const usedMemory = async (): Promise<number> => Number(/^used_memory:(\d+)/m.exec(await client.info('memory'))?.[1]);
+  try {
+    const before = await usedMemory();
+    await ingest(url, bodies);
+    return (await usedMemory()) - before;
+  } finally {
+    client.disconnect();
+  }
+}
+
+function printMemory(alerts: number, groups: number, bytes: number): void {
+  const mib = (value: number): string => `${(value / 2 ** 20).toFixed(1)} MiB`;
+  console.log(`  ${alerts} alerts in ${groups} groups: ${mib(bytes)} (${mib((bytes / alerts) * 100_000)} per 100k alerts, ${(bytes / alerts).toFixed(0)} B per alert)`);
+}
+
+/** Resume timings without and then with IDLE_GROUPS idle groups (one alert each) in Redis, and the memory those take. */
+async function resumeAndMemory(): Promise<void> {
+  const redis = await startRedisServer();
+  const sink = await WebhookSink.start();
+  let grouper = await startGrouper({ config: config(sink.url, RESUME_GROUP_WAIT_MS), args: storageArgs(redis) });
+  try {
+    grouper = await timeResume(redis, sink, 'empty Redis', grouper);
+    const used = await memoryTakenBy(redis, grouper.url, serialisedBatches('Idle', IDLE_GROUPS, IDLE_GROUPS, BATCH, Date.now()));
+    grouper = await timeResume(redis, sink, `with ${IDLE_GROUPS} idle groups`, grouper);
+    console.log('Redis memory (INFO used_memory growth):');
+    printMemory(IDLE_GROUPS, IDLE_GROUPS, used);
+  } finally {
+    await grouper.stop();
+    await sink.close();
+    await redis.stop();
+  }
+}
+
+/** Memory of MEMORY_ALERTS alerts spread over a tenth as many groups, on a Redis of its own. */
+async function memoryInFewerGroups(): Promise<void> {
+  const redis = await startRedisServer();
+  const sink = await WebhookSink.start();
+  const grouper = await startGrouper({ config: config(sink.url, RESUME_GROUP_WAIT_MS), args: storageArgs(redis) });
+  try {
+    const groups = MEMORY_ALERTS / 10;
+    printMemory(MEMORY_ALERTS, groups, await memoryTakenBy(redis, grouper.url, serialisedBatches('Memory', MEMORY_ALERTS, groups, BATCH, Date.now())));
+  } finally {
+    await grouper.stop();
+    await sink.close();
+    await redis.stop();
+  }
+}
+
+console.log(`redis bench${values.quick ? ' (quick)' : ''}: ${cpus().length} cores, node ${process.version}`);
+console.log(`flush lateness, ${LATENESS_GROUPS} groups due within about a second (target p99 < 100 ms):`);
+await flushLateness('memory');
+await flushLateness('redis');
+console.log(`resume after a restart, ${DUE_GROUPS} groups fell due while Grouper was down (target < 5 s):`);
+await resumeAndMemory();
+await memoryInFewerGroups();
