@@ -703,6 +703,8 @@ receivers:
       { at: 7_000, path: '/quiet', groupKey: g('alertname="A"'), firing: ['A1'] },
     ],
   },
+  referenceMayMatchCurrent:
+    "0.25 sweeps emptied groups every 30 s from its start; when a sweep falls between 4s and 5s it too starts a new group",
   current: {
     difference: 'an emptied group is destroyed at once ([≥0.32]): the re-fire creates a new group with a fresh group_wait → sent at 6s',
     notifications: [
