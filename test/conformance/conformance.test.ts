@@ -1,44 +1,4 @@
-import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { after, before, describe, it } from 'node:test';
-import { ALERTMANAGER_BIN } from '../helpers/alertmanager-process.ts';
-import { STARTUP_TIMEOUT_MS, prepareScenario, verifyScenario, type CandidateKind, type PreparedScenario } from './harness.ts';
-import { scenarios } from './scenarios.ts';
+import { candidateKind, conformanceSuite } from './conformance-suite.ts';
 
-const candidate = candidateKind(process.env.CONFORMANCE_CANDIDATE);
-const STAGGER_MS = 170;
-
-function candidateKind(value: string | undefined): CandidateKind {
-  if (value === undefined || value === '' || value === 'grouper') return 'grouper';
-  if (value === 'alertmanager') return 'alertmanager';
-  throw new Error(`CONFORMANCE_CANDIDATE must be grouper or alertmanager, not ${value}`);
-}
-
-const skip = existsSync(ALERTMANAGER_BIN) ? false : `${ALERTMANAGER_BIN} is not installed`;
-
-describe(`conformance: Alertmanager 0.25 vs ${candidate}`, { concurrency: true, skip }, () => {
-  // Every process starts before any scenario's clock does: a process starting up would steal
-  // CPU from the scenarios already running and blur their timings. The clocks start staggered so
-  // that the scenarios' ticks (mostly on whole seconds) do not all fall on the same instant.
-  let prepared: PromiseSettledResult<PreparedScenario>[] = [];
-  before(async () => {
-    prepared = await Promise.allSettled(scenarios.map((scenario) => prepareScenario(scenario, candidate)));
-  }, { timeout: STARTUP_TIMEOUT_MS + 10_000 });
-  after(async () => {
-    await Promise.all(prepared.map((result) => (result.status === 'fulfilled' ? result.value.close() : undefined)));
-  });
-
-  scenarios.forEach((scenario, i) => {
-    it(scenario.name, { timeout: scenario.until + 30_000 }, async (t) => {
-      const setup = prepared[i];
-      if (setup.status === 'rejected') throw setup.reason;
-      const run = await setup.value.run(i * STAGGER_MS);
-      for (const system of [run.reference, run.candidate]) {
-        t.diagnostic(`${system.label}: ${system.notifications.length} notification(s), attempts per path ${JSON.stringify(system.attempts)}`);
-      }
-      t.diagnostic(`latest POST left ${run.postLateness} ms late`);
-      const report = verifyScenario(scenario, run, candidate);
-      if (report !== '') assert.fail(report);
-    });
-  });
-});
+// CONFORMANCE_CANDIDATE=alertmanager runs Alertmanager against itself: a check of the harness.
+conformanceSuite(' (memory store)', candidateKind(process.env.CONFORMANCE_CANDIDATE));

@@ -84,14 +84,22 @@ export interface PreparedScenario {
 }
 
 /** Starts a webhook sink and a process for Alertmanager and for the candidate, with the scenario's config. */
-export async function prepareScenario(scenario: Scenario, candidate: CandidateKind): Promise<PreparedScenario> {
+/**
+ * Starts both systems for a scenario. `grouperArgs` are extra Grouper flags; `{{RUN}}` in them
+ * becomes a fresh id per process (e.g. a Redis key prefix).
+ */
+export async function prepareScenario(
+  scenario: Scenario,
+  candidate: CandidateKind,
+  grouperArgs: readonly string[] = [],
+): Promise<PreparedScenario> {
   const sinks = await Promise.all([WebhookSink.start(scenario.responder ?? answerOk), WebhookSink.start(scenario.responder ?? answerOk)]);
   const readyTimeoutMs = STARTUP_TIMEOUT_MS;
   const started = await Promise.allSettled([
     startAlertmanager({ config: render(scenario.config, sinks[0]), readyTimeoutMs }),
     candidate === 'alertmanager'
       ? startAlertmanager({ config: render(scenario.config, sinks[1]), readyTimeoutMs })
-      : startGrouper({ config: render(scenario.config, sinks[1]), args: grouperArgs(), readyTimeoutMs }),
+      : startGrouper({ config: render(scenario.config, sinks[1]), args: withRunId(grouperArgs), readyTimeoutMs }),
   ]);
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> =>
@@ -184,10 +192,9 @@ function render(config: string, sink: WebhookSink): string {
   return config.replaceAll('{{SINK}}', sink.url);
 }
 
-/** Extra Grouper flags from CONFORMANCE_GROUPER_ARGS; `{{RUN}}` becomes a fresh id per process (e.g. a Redis key prefix). */
-function grouperArgs(): string[] {
-  const text = process.env.CONFORMANCE_GROUPER_ARGS ?? '';
-  return text.replaceAll('{{RUN}}', randomUUID()).split(/\s+/).filter((arg) => arg !== '');
+function withRunId(args: readonly string[]): string[] {
+  const run = randomUUID();
+  return args.map((arg) => arg.replaceAll('{{RUN}}', run));
 }
 
 function toWire(alert: AlertSpec, t0: number): Record<string, unknown> {

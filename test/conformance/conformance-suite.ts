@@ -1,0 +1,47 @@
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { after, before, describe, it } from 'node:test';
+import { ALERTMANAGER_BIN } from '../helpers/alertmanager-process.ts';
+import { STARTUP_TIMEOUT_MS, prepareScenario, verifyScenario, type CandidateKind, type PreparedScenario } from './harness.ts';
+import { scenarios } from './scenarios.ts';
+
+const STAGGER_MS = 170;
+
+export function candidateKind(value: string | undefined): CandidateKind {
+  if (value === undefined || value === '' || value === 'grouper') return 'grouper';
+  if (value === 'alertmanager') return 'alertmanager';
+  throw new Error(`CONFORMANCE_CANDIDATE must be grouper or alertmanager, not ${value}`);
+}
+
+// On CI a missing Alertmanager is a failure, not a reason to skip.
+const skip = existsSync(ALERTMANAGER_BIN) || process.env.CI ? false : `${ALERTMANAGER_BIN} is not installed`;
+
+/** Every scenario, run on fresh processes of both systems; `grouperArgs` pick Grouper's store. */
+export function conformanceSuite(title: string, candidate: CandidateKind, grouperArgs: readonly string[] = []): void {
+  describe(`conformance: Alertmanager 0.25 vs ${candidate}${title}`, { concurrency: true, skip }, () => {
+    // Every process starts before any scenario's clock does: a process starting up would steal
+    // CPU from the scenarios already running and blur their timings. The clocks start staggered so
+    // that the scenarios' ticks (mostly on whole seconds) do not all fall on the same instant.
+    let prepared: PromiseSettledResult<PreparedScenario>[] = [];
+    before(async () => {
+      prepared = await Promise.allSettled(scenarios.map((scenario) => prepareScenario(scenario, candidate, grouperArgs)));
+    }, { timeout: STARTUP_TIMEOUT_MS + 10_000 });
+    after(async () => {
+      await Promise.all(prepared.map((result) => (result.status === 'fulfilled' ? result.value.close() : undefined)));
+    });
+
+    scenarios.forEach((scenario, i) => {
+      it(scenario.name, { timeout: scenario.until + 30_000 }, async (t) => {
+        const setup = prepared[i];
+        if (setup.status === 'rejected') throw setup.reason;
+        const run = await setup.value.run(i * STAGGER_MS);
+        for (const system of [run.reference, run.candidate]) {
+          t.diagnostic(`${system.label}: ${system.notifications.length} notification(s), attempts per path ${JSON.stringify(system.attempts)}`);
+        }
+        t.diagnostic(`latest POST left ${run.postLateness} ms late`);
+        const report = verifyScenario(scenario, run, candidate);
+        if (report !== '') assert.fail(report);
+      });
+    });
+  });
+}
