@@ -148,7 +148,7 @@ export async function app(fastify: FastifyInstance, options: AppOptions): Promis
     notifier,
     runtime: () => runtime,
     clock,
-    rehome: (alerts, now) => dispatcher.ingest(alerts, now),
+    rehome: (alerts, now) => dispatcher.rehome(alerts, now),
     logger: fastify.log,
     metrics,
     options: { leaseMs: settings.leaseMs, pollMs: settings.pollMs, ...options.scheduler },
@@ -209,3 +209,7 @@ export async function app(fastify: FastifyInstance, options: AppOptions): Promis
     await store.close();
   });
 }
+
+// Not encapsulated: server.ts reaches reloadConfig on the root instance (SIGHUP), as
+// fastify-plugin would arrange.
+Object.assign(app, { [Symbol.for('skip-override')]: true });

@@ -2,6 +2,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { isResolved, type Alert } from '../core/alert.ts';
 import { normalizeAlert, type PostableAlert } from '../core/alert-input.ts';
 import { goQuote } from '../core/label-set.ts';
+import { countByLimit, refusalMessage, type Refusal } from '../core/limits.ts';
 import { ApiBodyError, bodyParseError, decodePostableAlerts } from './alert-schemas.ts';
 import './instance.ts';
 import './metrics-routes.ts';
@@ -77,7 +78,10 @@ function mediaTypeOf(contentType: string | undefined): string {
 
 /**
  * Normalizes a decoded batch, stores the valid alerts and answers: the store's failure first
- * (500), then the invalid alerts' messages (400), else 200 with no body.
+ * (500); then, when a limit (--limits.*) refused alerts, 429 with the invalid alerts' messages
+ * followed by one line per refusal (429 wins over 400: a client may retry later, and the lines
+ * still name every invalid alert); then the invalid alerts' messages (400); else 200 with no
+ * body. As with invalid alerts, everything else in the batch is stored.
  */
 export async function acceptAlerts(
   fastify: FastifyInstance,
@@ -95,13 +99,21 @@ export async function acceptAlerts(
     else (problems ??= []).push(result.error);
   }
   countReceived(fastify, valid, problems?.length ?? 0, now);
+  let refused: readonly Refusal[] = [];
   if (valid.length > 0) {
     try {
-      await fastify.ingest.ingest(valid, now);
+      const result = await fastify.ingest.ingest(valid, now);
+      if (result) refused = result.refused;
     } catch (error) {
       request.log.error({ err: error }, 'storing alerts failed');
       return sendJsonString(reply, 500, (error as Error).message);
     }
+  }
+  if (refused.length > 0) {
+    const lines = refused.map(refusalMessage);
+    // One line per request, never one per alert.
+    request.log.warn({ refused: countByLimit(refused), first: lines[0] }, 'alerts refused by limits');
+    return sendJsonString(reply, 429, [...(problems ?? []), ...lines].join('\n'));
   }
   if (problems !== undefined) {
     request.log.debug({ problems }, 'rejected invalid alerts');

@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import type { Limits } from '../core/limits.ts';
 import { DurationError, parseDuration } from './duration.ts';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -32,6 +33,8 @@ export interface Settings {
   readonly leaseMs: number;
   /** Longest sleep of the scheduler, so groups made due by other replicas are seen. */
   readonly pollMs: number;
+  /** 0 = unlimited. */
+  readonly limits: Limits;
   /** Absent: the in-memory store (a single replica). */
   readonly redis?: RedisSettings;
 }
@@ -60,6 +63,21 @@ const FLAGS = {
   'shutdown.timeout': { placeholder: 'duration', default: '30s', help: 'How long to finish in-flight work on SIGTERM.' },
   'scheduler.lease-duration': { placeholder: 'duration', default: '15s', help: 'How long a replica holds a due group; another takes over this long after a crash.' },
   'scheduler.poll-interval': { placeholder: 'duration', default: '250ms', help: 'Longest sleep between looks for due groups (they may be made due by other replicas).' },
+  'limits.alerts-per-group': {
+    placeholder: 'count',
+    default: '0',
+    help: 'Most alerts one group may hold (0 = unlimited): a new alert for a full group is dropped for that group and answered with 429; updates and resolves of its alerts go through. Exact.',
+  },
+  'limits.groups-per-route': {
+    placeholder: 'count',
+    default: '0',
+    help: 'Most groups one route may have (0 = unlimited): an alert that would start a new group in a full route is dropped for that route and answered with 429. With Redis the count is read about once a second, so other replicas may go beyond it by what they add in that second.',
+  },
+  'limits.alerts': {
+    placeholder: 'count',
+    default: '0',
+    help: 'Most alerts stored (0 = unlimited), an alert counting once per group holding it: a new alert beyond it is dropped and answered with 429; updates and resolves go through. With Redis, soft as --limits.groups-per-route is.',
+  },
   'storage.redis.url': { placeholder: 'url', help: 'Redis URL (redis:// or rediss://). Without any storage.redis setting, state is kept in memory.' },
   'storage.redis.sentinels': { placeholder: 'host:port,...', help: 'Redis Sentinel addresses, comma-separated.' },
   'storage.redis.sentinel-master': { placeholder: 'name', help: 'Master name the sentinels watch.' },
@@ -105,6 +123,11 @@ export function parseSettings(argv: readonly string[], env: Readonly<Record<stri
     shutdownTimeoutMs: parseTimeout(valueOf(given, 'shutdown.timeout')),
     leaseMs: parsePositiveDuration(valueOf(given, 'scheduler.lease-duration')),
     pollMs: parsePositiveDuration(valueOf(given, 'scheduler.poll-interval')),
+    limits: {
+      alertsPerGroup: parseCount(valueOf(given, 'limits.alerts-per-group')),
+      groupsPerRoute: parseCount(valueOf(given, 'limits.groups-per-route')),
+      alerts: parseCount(valueOf(given, 'limits.alerts')),
+    },
     ...(redis && { redis }),
   };
 }
@@ -181,12 +204,20 @@ function parseLogLevel(given: Given): LogLevel {
   return level;
 }
 
-function parsePositiveInteger(given: Given): number {
+function parseWholeNumber(given: Given, problem: string, min: number): number {
   const number = Number(given.value);
-  if (!/^\d+$/.test(given.value) || !Number.isSafeInteger(number) || number === 0) {
-    throw invalid(given, `${JSON.stringify(given.value)} is not a whole number above 0`);
+  if (!/^\d+$/.test(given.value) || !Number.isSafeInteger(number) || number < min) {
+    throw invalid(given, `${JSON.stringify(given.value)} ${problem}`);
   }
   return number;
+}
+
+function parsePositiveInteger(given: Given): number {
+  return parseWholeNumber(given, 'is not a whole number above 0', 1);
+}
+
+function parseCount(given: Given): number {
+  return parseWholeNumber(given, 'is not a whole number (0 = unlimited)', 0);
 }
 
 function parseTimeout(given: Given): number {

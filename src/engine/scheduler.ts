@@ -34,7 +34,7 @@ export class Scheduler {
   readonly #notifier: Notifier;
   readonly #runtime: () => Runtime;
   readonly #clock: () => number;
-  readonly #rehome: (alerts: readonly Alert[], now: number) => Promise<void>;
+  readonly #rehome: (alerts: readonly Alert[], now: number) => Promise<unknown>;
   readonly #log: Logger;
   readonly #metrics: SchedulerMetrics;
   readonly #options: SchedulerOptions;
@@ -51,7 +51,7 @@ export class Scheduler {
     runtime: () => Runtime;
     clock: () => number;
     /** Files alerts again through the route tree: those the config in force puts elsewhere. */
-    rehome: (alerts: readonly Alert[], now: number) => Promise<void>;
+    rehome: (alerts: readonly Alert[], now: number) => Promise<unknown>;
     logger: Logger;
     metrics: SchedulerMetrics;
     options?: Partial<SchedulerOptions>;

@@ -4,7 +4,17 @@ import type { Logger } from '../telemetry/logger.ts';
 import type { StoreKind, StoreMetrics } from '../telemetry/metrics.ts';
 import type { GroupChanges, GroupMerge } from './redis-merge.ts';
 import { StoreError } from './store-errors.ts';
-import type { AlertSlot, AlertWrite, Claim, GroupPage, SlotState, Store, StoredGroup } from './store.ts';
+import type {
+  AlertSlot,
+  AlertWrite,
+  Claim,
+  GroupPage,
+  ReadOptions,
+  SlotState,
+  Store,
+  StoredGroup,
+  StoreUsage,
+} from './store.ts';
 
 export interface FailoverOptions {
   /** How often Redis is pinged: to notice an outage when nothing calls the store, and its end. */
@@ -75,10 +85,10 @@ export class FailoverStore implements Store {
     return this.#outage === undefined ? 'redis' : 'memory';
   }
 
-  readSlots(slots: readonly AlertSlot[]): Promise<SlotState[]> {
+  readSlots(slots: readonly AlertSlot[], options?: ReadOptions): Promise<SlotState[]> {
     return this.#route(
-      (redis) => redis.readSlots(slots),
-      (outage) => outage.run((memory) => memory.readSlots(slots)),
+      (redis) => redis.readSlots(slots, options),
+      (outage) => outage.run((memory) => memory.readSlots(slots, options)),
     );
   }
 
@@ -148,6 +158,14 @@ export class FailoverStore implements Store {
     return this.#route(
       (redis) => redis.nextDue(),
       (outage) => outage.run((memory) => memory.nextDue()),
+    );
+  }
+
+  /** During an outage, what the memory store holds: the limits count what it accepted since. */
+  usage(routeIds: readonly string[]): Promise<StoreUsage> {
+    return this.#route(
+      (redis) => redis.usage(routeIds),
+      (outage) => outage.run((memory) => memory.usage(routeIds)),
     );
   }
 

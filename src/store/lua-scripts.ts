@@ -21,9 +21,9 @@ function readLua(file: string): string {
 }
 
 export const scripts = {
-  writeAlert: luaScript('write-alert', 5),
-  claimDue: luaScript('claim-due', 3),
-  commit: luaScript('commit', 5),
+  writeAlert: luaScript('write-alert', 6),
+  claimDue: luaScript('claim-due', 4),
+  commit: luaScript('commit', 6),
   extendLease: luaScript('extend-lease', 4),
   loadGroup: luaScript('load-group', 4),
   mergeGroup: luaScript('merge-group', 5),

@@ -3,7 +3,17 @@ import type { FlushOutcome, GroupHeader, GroupIncarnation, NotifyLogEntry } from
 import { checkWrites } from './check-writes.ts';
 import { DueQueue } from './due-queue.ts';
 import { SortedIds } from './sorted-ids.ts';
-import type { AlertSlot, AlertWrite, Claim, GroupPage, SlotState, Store, StoredGroup } from './store.ts';
+import type {
+  AlertSlot,
+  AlertWrite,
+  Claim,
+  GroupPage,
+  ReadOptions,
+  SlotState,
+  Store,
+  StoredGroup,
+  StoreUsage,
+} from './store.ts';
 
 interface MemoryGroup {
   readonly header: GroupHeader;
@@ -27,12 +37,17 @@ export class MemoryStore implements Store {
   readonly #due = new DueQueue();
   readonly #ids = new SortedIds();
   #lastToken = 0;
+  /** Alert copies in all groups. */
+  #alerts = 0;
+  readonly #groupsByRoute = new Map<string, number>();
 
-  async readSlots(slots: readonly AlertSlot[]): Promise<SlotState[]> {
+  async readSlots(slots: readonly AlertSlot[], options?: ReadOptions): Promise<SlotState[]> {
     return slots.map(({ groupId, fingerprint }) => {
       const group = this.#groups.get(groupId);
       if (group === undefined) return {};
-      return { alert: group.alerts.get(fingerprint), group: group.incarnation };
+      const alert = group.alerts.get(fingerprint);
+      if (options?.groupSizes) return { alert, group: group.incarnation, groupSize: group.alerts.size };
+      return { alert, group: group.incarnation };
     });
   }
 
@@ -46,14 +61,18 @@ export class MemoryStore implements Store {
     let group = this.#groups.get(header.id);
     if (group?.incarnation.createdAt !== expected.groupCreatedAt) return false;
     if (group?.alerts.get(alert.fingerprint)?.updatedAt !== expected.alertUpdatedAt) return false;
+    const adds = expected.alertUpdatedAt === undefined;
+    if (adds && group !== undefined && group.alerts.size >= (write.maxGroupAlerts ?? Infinity)) return false;
     if (group === undefined) {
       const incarnation = write.create as GroupIncarnation;
       group = { header, incarnation, lastTick: 0, alerts: new Map(), log: new Map() };
       this.#groups.set(header.id, group);
       this.#due.set(header.id, incarnation.origin);
       this.#ids.add(header.id);
+      this.#countGroup(header.routeId, 1);
     }
     group.alerts.set(alert.fingerprint, alert);
+    if (adds) this.#alerts++;
     if (write.wakeAt !== undefined) this.#wake(group, write.wakeAt);
     return true;
   }
@@ -118,12 +137,16 @@ export class MemoryStore implements Store {
     if (group === undefined || group.token !== claim.token) return false;
     for (const [integration, entry] of Object.entries(outcome.log)) group.log.set(integration, entry);
     for (const { fingerprint, updatedAt } of outcome.removeResolved) {
-      if (group.alerts.get(fingerprint)?.updatedAt === updatedAt) group.alerts.delete(fingerprint);
+      if (group.alerts.get(fingerprint)?.updatedAt === updatedAt) {
+        group.alerts.delete(fingerprint);
+        this.#alerts--;
+      }
     }
     if (group.alerts.size === 0) {
       this.#groups.delete(claim.groupId);
       this.#due.delete(claim.groupId);
       this.#ids.delete(claim.groupId);
+      this.#countGroup(group.header.routeId, -1);
       return true;
     }
     group.lastTick = outcome.tick;
@@ -135,6 +158,17 @@ export class MemoryStore implements Store {
 
   async nextDue(): Promise<number | undefined> {
     return this.#due.peek()?.due;
+  }
+
+  async usage(routeIds: readonly string[]): Promise<StoreUsage> {
+    const groupsByRoute = new Map(routeIds.map((id) => [id, this.#groupsByRoute.get(id) ?? 0]));
+    return { alerts: this.#alerts, groupsByRoute };
+  }
+
+  #countGroup(routeId: string, delta: number): void {
+    const groups = (this.#groupsByRoute.get(routeId) ?? 0) + delta;
+    if (groups === 0) this.#groupsByRoute.delete(routeId);
+    else this.#groupsByRoute.set(routeId, groups);
   }
 
   async close(): Promise<void> {}

@@ -1,6 +1,16 @@
 import type { FlushOutcome } from '../core/group.ts';
 import type { StoreKind, StoreMetrics, StoreOperation } from '../telemetry/metrics.ts';
-import type { AlertSlot, AlertWrite, Claim, GroupPage, SlotState, Store, StoredGroup } from './store.ts';
+import type {
+  AlertSlot,
+  AlertWrite,
+  Claim,
+  GroupPage,
+  ReadOptions,
+  SlotState,
+  Store,
+  StoredGroup,
+  StoreUsage,
+} from './store.ts';
 
 /** Times every store call and counts its errors, labelled by the store serving it now. */
 export class MeteredStore implements Store {
@@ -18,8 +28,8 @@ export class MeteredStore implements Store {
     return this.#metrics.timeStore(this.#kind(), operation, call);
   }
 
-  readSlots(slots: readonly AlertSlot[]): Promise<SlotState[]> {
-    return this.#time('read_slots', () => this.#store.readSlots(slots));
+  readSlots(slots: readonly AlertSlot[], options?: ReadOptions): Promise<SlotState[]> {
+    return this.#time('read_slots', () => this.#store.readSlots(slots, options));
   }
 
   writeAlerts(writes: readonly AlertWrite[]): Promise<boolean[]> {
@@ -48,6 +58,11 @@ export class MeteredStore implements Store {
 
   nextDue(): Promise<number | undefined> {
     return this.#time('next_due', () => this.#store.nextDue());
+  }
+
+  /** Not timed: StoreOperation has no member for it yet. */
+  usage(routeIds: readonly string[]): Promise<StoreUsage> {
+    return this.#store.usage(routeIds);
   }
 
   close(): Promise<void> {

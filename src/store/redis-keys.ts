@@ -20,6 +20,8 @@ export interface ShardKeys {
   /** Sorted set of the shard's group ids, all scored 0, so that it is ordered by id. */
   readonly ids: string;
   readonly tokens: string;
+  /** Hash of the shard's counts for the limits (lua/shared.lua, count_group). */
+  readonly counts: string;
   readonly meta: string;
   readonly alerts: string;
   readonly log: string;
@@ -31,6 +33,7 @@ export interface GroupKeys {
   readonly log: string;
   readonly due: string;
   readonly ids: string;
+  readonly counts: string;
 }
 
 /**
@@ -46,7 +49,15 @@ export class RedisKeys {
     }
     this.#shards = ALL_SHARDS.map((shard) => {
       const tag = `${prefix}:{${shard}}:`;
-      return { due: `${tag}due`, ids: `${tag}ids`, tokens: `${tag}token`, meta: `${tag}g:`, alerts: `${tag}a:`, log: `${tag}n:` };
+      return {
+        due: `${tag}due`,
+        ids: `${tag}ids`,
+        tokens: `${tag}token`,
+        counts: `${tag}counts`,
+        meta: `${tag}g:`,
+        alerts: `${tag}a:`,
+        log: `${tag}n:`,
+      };
     });
   }
 
@@ -62,6 +73,7 @@ export class RedisKeys {
       log: shard.log + groupId,
       due: shard.due,
       ids: shard.ids,
+      counts: shard.counts,
     };
   }
 }

@@ -1,12 +1,22 @@
 import type { Cluster, Redis } from 'ioredis';
-import type { FlushOutcome, GroupIncarnation } from '../core/group.ts';
+import type { FlushOutcome } from '../core/group.ts';
 import { checkWrites } from './check-writes.ts';
 import { fairShares } from './fair-shares.ts';
 import { defineScripts, scripts } from './lua-scripts.ts';
 import { execBatch, type RedisCall } from './redis-batch.ts';
 import { decodeAlert, decodeGroup, decodeIncarnation, encodeAlert, encodeLogEntry, hashFields } from './redis-codec.ts';
 import { ALL_SHARDS, RedisKeys, SHARDS } from './redis-keys.ts';
-import type { AlertSlot, AlertWrite, Claim, GroupPage, SlotState, Store, StoredGroup } from './store.ts';
+import type {
+  AlertSlot,
+  AlertWrite,
+  Claim,
+  GroupPage,
+  ReadOptions,
+  SlotState,
+  Store,
+  StoredGroup,
+  StoreUsage,
+} from './store.ts';
 
 const DAY = 24 * 60 * 60 * 1000;
 
@@ -20,6 +30,13 @@ export interface RedisStoreOptions {
    * bounds garbage while outliving any outage of the replicas that is worth surviving.
    */
   readonly graceMs?: number;
+  /**
+   * Whether each write that adds an alert or a group counts it in usage() at once (true, the
+   * default), or only the group's next commit does (false): usage() then lags by what was added
+   * since, at most about a group interval, and adding costs Redis nothing more. Only the limits
+   * on groups per route and on all alerts need it at once.
+   */
+  readonly countUsage?: boolean;
 }
 
 /**
@@ -31,6 +48,8 @@ export class RedisStore implements Store {
   readonly #client: Redis | Cluster;
   readonly #keys: RedisKeys;
   readonly #grace: number;
+  /** ARGV of write-alert: '1' to count usage as it writes. */
+  readonly #countUsage: string;
   /** Where fairShares starts handing out what cannot be split evenly; moves on every claim. */
   #rotation = 0;
 
@@ -38,25 +57,32 @@ export class RedisStore implements Store {
     this.#client = client;
     this.#keys = new RedisKeys(options.prefix);
     this.#grace = options.graceMs ?? 7 * DAY;
+    this.#countUsage = options.countUsage === false ? '' : '1';
     defineScripts(client);
   }
 
-  async readSlots(slots: readonly AlertSlot[]): Promise<SlotState[]> {
+  async readSlots(slots: readonly AlertSlot[], options?: ReadOptions): Promise<SlotState[]> {
     const groupIds = [...new Set(slots.map((slot) => slot.groupId))];
+    const sizes = options?.groupSizes ? groupIds : [];
     const replies = await execBatch(this.#client, [
       ...groupIds.map((id): RedisCall => ['hmget', this.#keys.group(id).meta, 'createdAt', 'origin']),
+      ...sizes.map((id): RedisCall => ['hlen', this.#keys.group(id).alerts]),
       ...slots.map((slot): RedisCall => ['hget', this.#keys.group(slot.groupId).alerts, slot.fingerprint]),
     ]);
-    const groups = new Map<string, GroupIncarnation | undefined>();
-    groupIds.forEach((id, i) => {
+    const indexOf = new Map(groupIds.map((id, i) => [id, i]));
+    const incarnations = groupIds.map((_, i) => {
       const [createdAt, origin] = replies[i] as (string | null)[];
-      groups.set(id, decodeIncarnation(createdAt, origin));
+      return decodeIncarnation(createdAt, origin);
     });
-    return slots.map(({ groupId, fingerprint }, i) => {
-      const group = groups.get(groupId);
-      const stored = replies[groupIds.length + i] as string | null;
+    const alertsAt = groupIds.length + sizes.length;
+    return slots.map(({ groupId, fingerprint }, i): SlotState => {
+      const at = indexOf.get(groupId) as number;
+      const group = incarnations[at];
       if (group === undefined) return {};
-      return { alert: stored === null ? undefined : decodeAlert(fingerprint, stored), group };
+      const stored = replies[alertsAt + i] as string | null;
+      const alert = stored === null ? undefined : decodeAlert(fingerprint, stored);
+      if (sizes.length === 0) return { alert, group };
+      return { alert, group, groupSize: replies[groupIds.length + at] as number };
     });
   }
 
@@ -66,7 +92,7 @@ export class RedisStore implements Store {
     return replies.map((reply) => reply === 1);
   }
 
-  #writeCall({ group, alert, expected, create, wakeAt }: AlertWrite): RedisCall {
+  #writeCall({ group, alert, expected, create, wakeAt, maxGroupAlerts }: AlertWrite): RedisCall {
     const keys = this.#keys.group(group.id);
     const creation = create
       ? [group.key, group.routeId, group.receiver, JSON.stringify(group.labels), String(create.createdAt), String(create.origin)]
@@ -78,6 +104,7 @@ export class RedisStore implements Store {
       keys.log,
       keys.due,
       keys.ids,
+      keys.counts,
       group.id,
       alert.fingerprint,
       encodeAlert(alert),
@@ -85,6 +112,8 @@ export class RedisStore implements Store {
       optional(expected.groupCreatedAt),
       optional(wakeAt),
       this.#grace,
+      optional(maxGroupAlerts),
+      this.#countUsage,
       ...creation,
     ];
   }
@@ -103,7 +132,7 @@ export class RedisStore implements Store {
       claiming.map((shard): RedisCall => {
         const keys = this.#keys.shard(shard);
         const { command } = scripts.claimDue;
-        return [command, keys.due, keys.tokens, keys.ids, now, now + leaseMs, shares[shard], keys.meta, keys.alerts, keys.log, this.#grace];
+        return [command, keys.due, keys.tokens, keys.ids, keys.counts, now, now + leaseMs, shares[shard], keys.meta, keys.alerts, keys.log, this.#grace];
       }),
     );
     const claims: Claim[] = [];
@@ -183,6 +212,7 @@ export class RedisStore implements Store {
         keys.log,
         keys.due,
         keys.ids,
+        keys.counts,
         claim.groupId,
         String(claim.token),
         outcome.tick,
@@ -206,6 +236,17 @@ export class RedisStore implements Store {
       if (reply.length > 0) earliest = Math.min(earliest ?? Infinity, Number(reply[1]));
     }
     return earliest;
+  }
+
+  /** Sums the shards' counts (lua/shared.lua, count_group) in one round trip. */
+  async usage(routeIds: readonly string[]): Promise<StoreUsage> {
+    const fields = ['alerts', ...routeIds.map((id) => `route:${id}`)];
+    const replies = (await execBatch(
+      this.#client,
+      ALL_SHARDS.map((shard): RedisCall => ['hmget', this.#keys.shard(shard).counts, ...fields]),
+    )) as (string | null)[][];
+    const sums = fields.map((_, i) => replies.reduce((sum, counts) => sum + Number(counts[i] ?? 0), 0));
+    return { alerts: sums[0], groupsByRoute: new Map(routeIds.map((id, i) => [id, sums[i + 1]])) };
   }
 
   async close(): Promise<void> {

@@ -10,6 +10,13 @@ export interface AlertSlot {
 export interface SlotState {
   readonly alert?: Alert;
   readonly group?: GroupIncarnation;
+  /** How many alerts the group holds: set when the group exists and the read asked for it. */
+  readonly groupSize?: number;
+}
+
+export interface ReadOptions {
+  /** Also read each group's size (SlotState.groupSize), for --limits.alerts-per-group. */
+  readonly groupSizes?: boolean;
 }
 
 /**
@@ -25,6 +32,11 @@ export interface AlertWrite {
   readonly create?: GroupIncarnation;
   /** Make the group due no later than this tick. */
   readonly wakeAt?: number;
+  /**
+   * When the write adds an alert to an existing group: it applies only while the group holds
+   * fewer alerts than this, else it is refused (false) as a failed expectation is.
+   */
+  readonly maxGroupAlerts?: number;
 }
 
 /** A lease on one due group; the token fences the commit. */
@@ -48,8 +60,16 @@ export interface GroupPage {
   readonly next?: string;
 }
 
+/** How much the store holds, for the limits (core/limits.ts). */
+export interface StoreUsage {
+  /** Alert copies in all groups: an alert held by two groups counts twice. */
+  readonly alerts: number;
+  /** Groups of each route asked for. */
+  readonly groupsByRoute: ReadonlyMap<string, number>;
+}
+
 export interface Store {
-  readSlots(slots: readonly AlertSlot[]): Promise<SlotState[]>;
+  readSlots(slots: readonly AlertSlot[], options?: ReadOptions): Promise<SlotState[]>;
   /** Applies each write atomically; returns false for a write whose expectation failed. */
   writeAlerts(writes: readonly AlertWrite[]): Promise<boolean[]>;
   /**
@@ -76,5 +96,14 @@ export interface Store {
   commit(claim: Claim, outcome: FlushOutcome): Promise<boolean>;
   /** The earliest due time, if any group exists. */
   nextDue(): Promise<number | undefined>;
+  /**
+   * The alerts held and the groups of the given routes, counting every write whose writeAlerts
+   * call was made before this call (the memory store runs each call at once; Redis runs a
+   * connection's commands in the order sent, except while ioredis loads a script it lost). The
+   * memory store counts exactly. The Redis store keeps counts per shard, updated by the scripts
+   * that add and remove alerts and groups (writes only with its countUsage option); a group
+   * merged in after an outage counts from its next commit on.
+   */
+  usage(routeIds: readonly string[]): Promise<StoreUsage>;
   close(): Promise<void>;
 }

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { LIMIT_NAMES, type LimitName } from '../core/limits.ts';
 import { SumCountSummary } from './sum-count-summary.ts';
 
 export const STORE_KINDS = ['memory', 'redis'] as const;
@@ -60,6 +61,12 @@ export interface IngestMetrics {
   ingestConflicts(slots: number): void;
 }
 
+/** What the limits (--limits.*) record. */
+export interface LimitMetrics {
+  /** Per alert kept out of a group, by the limit that refused it. */
+  alertsRefused(limit: LimitName, count: number): void;
+}
+
 /** What the scheduler records. */
 export interface SchedulerMetrics {
   claims(groups: number): void;
@@ -111,7 +118,9 @@ const BATCH_BUCKETS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000];
  * Grouper's Prometheus metrics: Alertmanager's own names, labels and meanings where Alertmanager
  * has the metric, `grouper_*` for the rest. Callers record through the typed methods only.
  */
-export class Metrics implements ApiMetrics, IngestMetrics, SchedulerMetrics, NotifyMetrics, StoreMetrics, ConfigMetrics {
+export class Metrics
+  implements ApiMetrics, IngestMetrics, LimitMetrics, SchedulerMetrics, NotifyMetrics, StoreMetrics, ConfigMetrics
+{
   readonly registry: Registry;
   readonly #now: () => number;
   readonly #statsCacheMs: number;
@@ -141,6 +150,7 @@ export class Metrics implements ApiMetrics, IngestMetrics, SchedulerMetrics, Not
   readonly #commitConflicts: Counter;
   readonly #ingestConflicts: Counter;
   readonly #ingestBatchSize: Histogram;
+  readonly #alertsRefused: Counter<'limit'>;
   readonly #httpDuration: Histogram<'method' | 'route' | 'status_code'>;
 
   constructor(options: MetricsOptions) {
@@ -310,6 +320,12 @@ export class Metrics implements ApiMetrics, IngestMetrics, SchedulerMetrics, Not
       buckets: BATCH_BUCKETS,
       registers,
     });
+    this.#alertsRefused = new Counter({
+      name: 'grouper_alerts_refused_total',
+      help: 'Alerts kept out of a group by a limit (--limits.*), one per alert and group, by limit.',
+      labelNames: ['limit'],
+      registers,
+    });
     this.#httpDuration = new Histogram({
       name: 'grouper_http_request_duration_seconds',
       help: 'Duration of HTTP requests by method, route pattern and status code.',
@@ -350,6 +366,10 @@ export class Metrics implements ApiMetrics, IngestMetrics, SchedulerMetrics, Not
 
   ingestConflicts(slots: number): void {
     this.#ingestConflicts.inc(slots);
+  }
+
+  alertsRefused(limit: LimitName, count: number): void {
+    this.#alertsRefused.inc({ limit }, count);
   }
 
   claims(groups: number): void {
@@ -436,6 +456,7 @@ export class Metrics implements ApiMetrics, IngestMetrics, SchedulerMetrics, Not
       }
     }
     for (const result of FLUSH_RESULTS) this.#flushes.inc({ result }, 0);
+    for (const limit of LIMIT_NAMES) this.#alertsRefused.inc({ limit }, 0);
   }
 
   /**

@@ -167,7 +167,7 @@ describe('RedisStore', () => {
       const keys = await scanKeys(prefix);
       const groupKeys = new Map<string, number>();
       for (const key of keys) {
-        const match = /^[^{}]+:\{(\d+)\}:(?:due|ids|token|[gan]:(.+))$/.exec(key);
+        const match = /^[^{}]+:\{(\d+)\}:(?:due|ids|token|counts|[gan]:(.+))$/.exec(key);
         assert.ok(match && key.startsWith(`${prefix}:{`), `key ${key} has no shard hash tag`);
         const [, shard, groupId] = match;
         assert.ok(Number(shard) < SHARDS);

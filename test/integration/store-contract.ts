@@ -516,5 +516,114 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
       await createGroups(store, ids.map((id, i) => addWrite(id, { ...alert(`own-${i}`, T), endsAt: T })));
       assert.deepEqual(await storeStats(store, T), { alertsFiring: 1, alertsResolved: count, groups: count });
     });
+
+    it('reads the size of each group when asked for it, and only then', async () => {
+      await store.writeAlerts([createWrite('g1', 'a1', T), addWrite('g1', alert('a2', T)), createWrite('g2', 'a1', T)]);
+      const slots = [
+        { groupId: 'g1', fingerprint: 'a1' },
+        { groupId: 'g1', fingerprint: 'a9' },
+        { groupId: 'g2', fingerprint: 'a9' },
+        { groupId: 'g3', fingerprint: 'a1' },
+      ];
+      const incarnation = { createdAt: T, origin: T };
+      assert.deepEqual(await store.readSlots(slots, { groupSizes: true }), [
+        { alert: alert('a1', T), group: incarnation, groupSize: 2 },
+        { alert: undefined, group: incarnation, groupSize: 2 },
+        { alert: undefined, group: incarnation, groupSize: 1 },
+        {},
+      ]);
+      const plain = await store.readSlots(slots);
+      assert.ok(plain.every((slot) => !('groupSize' in slot)), 'no size unless asked for');
+    });
+
+    it('adds an alert to a group only while it holds fewer than maxGroupAlerts, and always updates', async () => {
+      const max = (write: AlertWrite): AlertWrite => ({ ...write, maxGroupAlerts: 2 });
+      assert.deepEqual(
+        await store.writeAlerts([
+          max(createWrite('g1', 'a1', T)),
+          max(addWrite('g1', alert('a2', T))),
+          max(addWrite('g1', alert('a3', T))),
+          max({ group: header('g1'), alert: alert('a1', T + 5), expected: { groupCreatedAt: T, alertUpdatedAt: T } }),
+          { ...createWrite('g2', 'a1', T), maxGroupAlerts: 1 },
+        ]),
+        [true, true, false, true, true],
+      );
+      assert.deepEqual(sorted(await store.loadGroup('g1'))?.alerts, [alert('a1', T + 5), alert('a2', T)]);
+      assert.deepEqual((await store.loadGroup('g2'))?.alerts, [alert('a1', T)]);
+    });
+
+    it('counts alert copies and groups per route through writes, commits and deletions', async () => {
+      const onRoute2 = (write: AlertWrite): AlertWrite => ({ ...write, group: { ...write.group, routeId: 'route-2' } });
+      const usage = async () => {
+        const { alerts, groupsByRoute } = await store.usage(['route-1', 'route-2', 'route-3']);
+        return { alerts, groups: Object.fromEntries(groupsByRoute) };
+      };
+      assert.deepEqual(await usage(), { alerts: 0, groups: { 'route-1': 0, 'route-2': 0, 'route-3': 0 } });
+      assert.deepEqual(
+        await store.writeAlerts([
+          createWrite('g1', 'a1', T),
+          addWrite('g1', alert('a2', T)),
+          createWrite('g2', 'a1', T + 1),
+          onRoute2(createWrite('g3', 'a3', T + 2)),
+          { group: header('g1'), alert: alert('a1', T + 5), expected: { groupCreatedAt: T, alertUpdatedAt: T } },
+          addWrite('g1', alert('a1', T + 6)),
+          createWrite('g1', 'a4', T),
+        ]),
+        [true, true, true, true, true, false, false],
+      );
+      assert.deepEqual(await usage(), { alerts: 4, groups: { 'route-1': 2, 'route-2': 1, 'route-3': 0 } }, 'updates and refused writes add nothing');
+      assert.deepEqual((await store.usage([])).groupsByRoute, new Map(), 'only the routes asked for');
+
+      const claims = new Map((await store.claimDue(T + 2, LEASE, 10)).map((claim) => [claim.groupId, claim]));
+      const removeResolved = (...fingerprints: string[]) => fingerprints.map((fingerprint) => ({ fingerprint, updatedAt: T }));
+      assert.equal(await store.commit(claims.get('g1') as Claim, outcome(T, T + 1_000, { removeResolved: removeResolved('a1', 'a2') })), true);
+      assert.deepEqual(await usage(), { alerts: 3, groups: { 'route-1': 2, 'route-2': 1, 'route-3': 0 } }, 'a1 changed since: kept');
+      assert.equal(await store.commit(claims.get('g3') as Claim, outcome(T, T + 1_000, { removeResolved: removeResolved('a3') })), true);
+      assert.equal(await store.commit(claims.get('g2') as Claim, outcome(T, T + 1_000, { removeResolved: removeResolved('a9') })), true);
+      assert.deepEqual(await usage(), { alerts: 2, groups: { 'route-1': 2, 'route-2': 0, 'route-3': 0 } }, 'g3 deleted');
+      assert.equal(await store.commit(claims.get('g1') as Claim, outcome(T, T + 1_000)), false, 'a stale commit changes nothing');
+
+      assert.deepEqual(await store.writeAlerts([onRoute2(createWrite('g3', 'a3', T + 9, T + 9))]), [true]);
+      assert.deepEqual(await usage(), { alerts: 3, groups: { 'route-1': 2, 'route-2': 1, 'route-3': 0 } }, 'g3 again');
+    });
+
+    it('counts in its usage every write called before it, answered or not', async () => {
+      await store.writeAlerts([createWrite('g1', 'a1', T)]);
+      const writing = store.writeAlerts([addWrite('g1', alert('a2', T)), createWrite('g2', 'a1', T)]);
+      const usage = store.usage(['route-1']);
+      assert.deepEqual(await writing, [true, true]);
+      assert.deepEqual(await usage, { alerts: 3, groupsByRoute: new Map([['route-1', 2]]) });
+    });
+
+    it('keeps its usage equal to what its groups hold through random writes, conflicts and commits', async () => {
+      let seed = 7;
+      const random = (n: number) => {
+        seed = (seed * 48_271) % 2_147_483_647;
+        return seed % n;
+      };
+      const routes = ['route-1', 'route-2'];
+      const groupHeader = (groupId: string) => ({ ...header(groupId), routeId: routes[Number(groupId.slice(1)) % 2] });
+      for (let round = 1; round <= 25; round++) {
+        const slots = Array.from({ length: 20 }, () => ({ groupId: `g${random(8)}`, fingerprint: `a${random(6)}` }));
+        const states = await store.readSlots(slots);
+        await store.writeAlerts(
+          slots.map((slot, i) => ({
+            group: groupHeader(slot.groupId),
+            alert: alert(slot.fingerprint, T + round),
+            expected: { alertUpdatedAt: states[i].alert?.updatedAt, groupCreatedAt: states[i].group?.createdAt },
+            create: states[i].group ? undefined : { createdAt: T + round, origin: T },
+          })),
+        );
+        for (const claim of await store.claimDue(T + round * 2 * LEASE, LEASE, random(5))) {
+          const group = (await store.loadGroup(claim.groupId)) as StoredGroup;
+          const removeResolved = group.alerts.filter(() => random(3) > 0).map(({ fingerprint, updatedAt }) => ({ fingerprint, updatedAt }));
+          assert.equal(await store.commit(claim, outcome(T, T, { removeResolved })), true);
+        }
+        const groups = (await scanAll(store, 100)).flatMap((page) => page.groups);
+        const held = routes.map((route) => [route, groups.filter((group) => group.routeId === route).length]);
+        const alerts = groups.reduce((sum, group) => sum + group.alerts.length, 0);
+        assert.deepEqual(await store.usage(routes), { alerts, groupsByRoute: new Map(held as [string, number][]) }, `round ${round}`);
+      }
+    });
   });
 }

@@ -29,6 +29,7 @@ describe('parseSettings', () => {
       shutdownTimeoutMs: 30_000,
       leaseMs: 15_000,
       pollMs: 250,
+      limits: { alertsPerGroup: 0, groupsPerRoute: 0, alerts: 0 },
     });
   });
 
@@ -58,6 +59,7 @@ describe('parseSettings', () => {
       shutdownTimeoutMs: 5000,
       leaseMs: 15_000,
       pollMs: 250,
+      limits: { alertsPerGroup: 0, groupsPerRoute: 0, alerts: 0 },
     });
   });
 
@@ -66,6 +68,20 @@ describe('parseSettings', () => {
     assert.equal(result.leaseMs, 5_000);
     assert.equal(result.pollMs, 100);
     assert.throws(() => settings(['--scheduler.lease-duration=0s']), /--scheduler\.lease-duration: must be greater than 0/);
+  });
+
+  it('reads the limits, 0 meaning unlimited', () => {
+    const result = settings(['--limits.alerts-per-group=1000', '--limits.alerts', '0'], {
+      GROUPER_LIMITS_GROUPS_PER_ROUTE: '50',
+      GROUPER_LIMITS_ALERTS: '7',
+    });
+    assert.deepEqual(result.limits, { alertsPerGroup: 1000, groupsPerRoute: 50, alerts: 0 });
+  });
+
+  it('rejects a limit that is not a whole number', () => {
+    rejects(['--limits.alerts-per-group=-1'], {}, '--limits.alerts-per-group: "-1" is not a whole number (0 = unlimited)');
+    rejects([], { GROUPER_LIMITS_GROUPS_PER_ROUTE: '1e3' }, 'GROUPER_LIMITS_GROUPS_PER_ROUTE: "1e3" is not a whole number (0 = unlimited)');
+    rejects(['--limits.alerts=9007199254740993'], {}, '--limits.alerts: "9007199254740993" is not a whole number (0 = unlimited)');
   });
 
   it('lets a flag win over its environment variable', () => {
@@ -156,12 +172,21 @@ describe('parseSettings', () => {
           ['--storage.redis.cluster-nodes', 'GROUPER_STORAGE_REDIS_CLUSTER_NODES'],
           ['--storage.redis.password', 'GROUPER_STORAGE_REDIS_PASSWORD'],
           ['--storage.redis.prefix', 'GROUPER_STORAGE_REDIS_PREFIX'],
+          ['--limits.alerts-per-group', 'GROUPER_LIMITS_ALERTS_PER_GROUP'],
+          ['--limits.groups-per-route', 'GROUPER_LIMITS_GROUPS_PER_ROUTE'],
+          ['--limits.alerts', 'GROUPER_LIMITS_ALERTS'],
         ]) {
           assert.match(result.help, new RegExp(`${name}=<[^>]+>\\n.*\\n\\s+env ${env}\\b`), name);
         }
         for (const shown of ['default alertmanager.yml', 'default 0.0.0.0:9093', 'default info', 'default 30s', 'default 4194304', 'default grouper']) {
           assert.ok(result.help.includes(shown), shown);
         }
+        for (const name of ['--limits.alerts-per-group', '--limits.groups-per-route', '--limits.alerts']) {
+          const [, help, env] = new RegExp(`${name}=<count>\\n(.*)\\n(.*)`).exec(result.help) ?? [];
+          assert.match(help, /0 = unlimited.*429/, `${name} says what 0 means and how a refusal is answered`);
+          assert.match(env, /default 0$/, name);
+        }
+        assert.match(result.help, /--limits\.groups-per-route=<count>\n.*With Redis.*a second/, 'the soft limits say so');
       });
     }
   });

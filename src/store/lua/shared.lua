@@ -37,3 +37,32 @@ end
 local function score_of(zset, member)
   return tonumber(redis.call('ZSCORE', zset, member))
 end
+
+-- A shard's counts hash, for the limits, holds `alerts` (alert copies in the shard's groups) and
+-- `route:<route id>` (groups per route), and per group what those include of it:
+-- `group-alerts:<id>` and `group-route:<id>`. Kept apart from the group's keys, these outlive
+-- their expiry, so an expired group is uncounted when its due entry is dropped; a group the
+-- scripts never counted (merged in after an outage, or stored before the counts existed) is
+-- counted by count_group at its next commit.
+
+-- Brings the counts in line with one group: `size` alerts for route `route`, or (nil, 0) when
+-- the group is gone.
+local function count_group(counts, id, route, size)
+  -- A field that reaches 0 is deleted, so routes of an old config leave nothing behind.
+  local function add(field, delta)
+    if redis.call('HINCRBY', counts, field, delta) == 0 then redis.call('HDEL', counts, field) end
+  end
+  local alerts_field, route_field = 'group-alerts:' .. id, 'group-route:' .. id
+  local counted = redis.call('HMGET', counts, alerts_field, route_field)
+  local counted_size, counted_route = tonumber(counted[1]) or 0, counted[2] or nil
+  if route ~= counted_route then
+    if counted_route then add('route:' .. counted_route, -1) end
+    if route then add('route:' .. route, 1) end
+  end
+  if size ~= counted_size then add('alerts', size - counted_size) end
+  if route then
+    redis.call('HSET', counts, alerts_field, size, route_field, route)
+  else
+    redis.call('HDEL', counts, alerts_field, route_field)
+  end
+end
