@@ -1,4 +1,4 @@
-import { Type, type Static } from '@sinclair/typebox';
+import { type TSchema, Type, type Static } from '@sinclair/typebox';
 import { invalidTimeMessage, isValidUtf8, type PostableAlert } from '../core/alert-input.ts';
 import { goQuote } from '../core/label-set.ts';
 import { parseApiTime } from '../core/timestamp.ts';
@@ -384,4 +384,31 @@ function goJsonKind(value: unknown): string {
 /** Node 20's String#toWellFormed (not in the ES2022 lib types). */
 function toWellFormed(text: string): string {
   return (text as unknown as { toWellFormed(): string }).toWellFormed();
+}
+
+const ErrorText = Type.String({ description: 'The problems, one per line (a JSON string, as Alertmanager answers)' });
+const CodeMessage = Type.Object(
+  { code: Type.Integer(), message: Type.String() },
+  { description: 'The whole body was rejected; nothing was stored' },
+);
+
+/**
+ * The documented request and answers of the ingest routes. The body is decoded by hand (see
+ * decodePostableAlerts) to give Alertmanager's exact errors, so this schema only documents it.
+ */
+export function ingestRouteSchema(summary: string, body: TSchema) {
+  return {
+    summary,
+    tags: ['ingest'],
+    body,
+    response: {
+      200: Type.Null({ description: 'Every alert was stored (empty body)' }),
+      400: Type.Union([ErrorText, CodeMessage], { description: 'Invalid alerts (the valid ones were stored), or an unreadable body' }),
+      413: CodeMessage,
+      415: CodeMessage,
+      422: CodeMessage,
+      429: Type.String({ description: 'Alerts refused by a limit, one per line; the others were stored' }),
+      500: Type.String({ description: 'The store failed' }),
+    },
+  };
 }

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import { acceptAlerts, useAlertmanagerBodies } from './alerts-routes.ts';
-import { decodeWebhookMessage } from './alert-schemas.ts';
+import { acceptAlerts, documentedOnly, useAlertmanagerBodies } from './alerts-routes.ts';
+import { WebhookMessageSchema, decodeWebhookMessage, ingestRouteSchema } from './alert-schemas.ts';
 
 /**
  * POST /webhook: an Alertmanager webhook notification (version "4"), so that an existing
@@ -10,7 +10,8 @@ import { decodeWebhookMessage } from './alert-schemas.ts';
  */
 export async function webhookRoutes(fastify: FastifyInstance): Promise<void> {
   useAlertmanagerBodies(fastify, 'message');
-  fastify.post('/webhook', async (request, reply) => {
+  const schema = ingestRouteSchema('An Alertmanager webhook notification (version 4), for forwarding from an Alertmanager', WebhookMessageSchema);
+  fastify.post('/webhook', { schema, validatorCompiler: documentedOnly }, async (request, reply) => {
     return acceptAlerts(fastify, request, reply, decodeWebhookMessage(request.body));
   });
 }
