@@ -38,12 +38,13 @@ local function score_of(zset, member)
   return tonumber(redis.call('ZSCORE', zset, member))
 end
 
--- A shard's counts hash, for the limits, holds `alerts` (alert copies in the shard's groups) and
--- `route:<route id>` (groups per route), and per group what those include of it:
--- `group-alerts:<id>` and `group-route:<id>`. Kept apart from the group's keys, these outlive
--- their expiry, so an expired group is uncounted when its due entry is dropped; a group the
--- scripts never counted (merged in after an outage, or stored before the counts existed) is
--- counted by count_group at its next commit.
+-- A shard's counts hash, for the limits: `alerts` (alert copies in the shard's groups),
+-- `route:<route id>` (groups per route), and per group what those include of it,
+-- `group-alerts:<id>` and `group-route:<id>`. write-alert adds to them as it writes (when asked
+-- to), every commit brings them in line with its group, and claim-due takes out an expired
+-- group: the per-group fields outlive the group's keys for that. A group never counted (merged
+-- in after an outage, stored before the counts existed, or written without counting) is
+-- counted whole at its next commit.
 
 -- Brings the counts in line with one group: `size` alerts for route `route`, or (nil, 0) when
 -- the group is gone.

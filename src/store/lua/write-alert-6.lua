@@ -34,6 +34,7 @@ if ARGV[9] ~= '' then
   if created_at == '' then
     count_group(counts, id, ARGV[11], 1)
   elseif adds then
+    -- The hot path: two increments. A group not counted yet gets its route at its next commit.
     redis.call('HINCRBY', counts, 'alerts', 1)
     redis.call('HINCRBY', counts, 'group-alerts:' .. id, 1)
   end
