@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { connect, createServer, type Server, type Socket } from 'node:net';
 import { setImmediate } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import type { Redis } from 'ioredis';
@@ -18,6 +17,7 @@ import type { AlertWrite, Claim, StoredGroup } from '../../src/store/store.ts';
 import type { Logger } from '../../src/telemetry/logger.ts';
 import type { StoreKind, StoreMetrics } from '../../src/telemetry/metrics.ts';
 import { makeAlert, makeRoute } from '../helpers/core-fixtures.ts';
+import { CuttableProxy } from '../helpers/cuttable-proxy.ts';
 import { freePort } from '../helpers/free-port.ts';
 import { type RedisServer, startRedisServer } from '../helpers/redis-server.ts';
 import { alert, createWrite, header, storeContract } from './store-contract.ts';
@@ -28,51 +28,6 @@ const DAY = 24 * 60 * 60 * 1000;
 const W0 = 'team-a/webhook/0';
 const W1 = 'team-a/webhook/1';
 
-/** A TCP relay to Redis that a test cuts and restores: an outage through which Redis keeps its data. */
-class Link {
-  readonly port: number;
-  readonly #target: number;
-  readonly #sockets = new Set<Socket>();
-  #server: Server | undefined;
-
-  private constructor(port: number, target: number) {
-    this.port = port;
-    this.#target = target;
-  }
-
-  static async open(target: number): Promise<Link> {
-    const link = new Link(await freePort(), target);
-    await link.restore();
-    return link;
-  }
-
-  async restore(): Promise<void> {
-    const server = createServer((socket) => {
-      const upstream = connect(this.#target, '127.0.0.1');
-      for (const [from, to] of [[socket, upstream], [upstream, socket]]) {
-        this.#sockets.add(from);
-        from.on('error', () => {});
-        from.on('close', () => {
-          this.#sockets.delete(from);
-          to.destroy();
-        });
-        from.pipe(to);
-      }
-    });
-    server.listen(this.port, '127.0.0.1');
-    await once(server, 'listening');
-    this.#server = server;
-  }
-
-  async cut(): Promise<void> {
-    const server = this.#server as Server;
-    this.#server = undefined;
-    const closed = once(server, 'close');
-    server.close();
-    for (const socket of this.#sockets) socket.destroy();
-    await closed;
-  }
-}
 
 class SwitchRecorder implements Pick<StoreMetrics, 'failoverSwitched'> {
   readonly switches: StoreKind[] = [];
@@ -150,7 +105,7 @@ async function openRedisStore(port: number, prefix: string): Promise<RedisStore>
 }
 
 /** Cuts the replica's link and waits until its client has noticed. */
-async function cut(link: Link, replica: Replica): Promise<void> {
+async function cut(link: CuttableProxy, replica: Replica): Promise<void> {
   const closed = once(replica.client, 'close');
   await link.cut();
   await closed;
@@ -260,7 +215,7 @@ describe('FailoverStore', () => {
 
   describe('merging back after an outage through which Redis kept its data', () => {
     let server: RedisServer;
-    let link: Link;
+    let link: CuttableProxy;
     let replica: Replica;
     let other: RedisStore;
     let redisClaimCommitted: boolean;
@@ -270,7 +225,7 @@ describe('FailoverStore', () => {
 
     before(async () => {
       server = await startRedisServer();
-      link = await Link.open(server.port);
+      link = await CuttableProxy.start(server.port);
       replica = await openReplica(link.port, 'grouper');
       other = await openRedisStore(server.port, 'grouper');
       const { store } = replica;
@@ -405,7 +360,7 @@ describe('FailoverStore', () => {
   it('loses no write made while it merges: memory serves during the merge, and calls wait for the final one', async (t) => {
     const server = await startRedisServer();
     t.after(() => server.stop());
-    const link = await Link.open(server.port);
+    const link = await CuttableProxy.start(server.port);
     t.after(() => link.cut());
     const gates = [deferred(), deferred()];
     const entered = [deferred(), deferred()];
@@ -453,7 +408,7 @@ describe('FailoverStore', () => {
   it('merges a call that was still in progress on memory when the final merge began', async (t) => {
     const server = await startRedisServer();
     t.after(() => server.stop());
-    const link = await Link.open(server.port);
+    const link = await CuttableProxy.start(server.port);
     t.after(() => link.cut());
     const firstMerged = deferred();
     const writing = deferred();
@@ -501,7 +456,7 @@ describe('FailoverStore', () => {
   it('notices an outage and its end by health checks alone, with no traffic', async (t) => {
     const server = await startRedisServer();
     t.after(() => server.stop());
-    const link = await Link.open(server.port);
+    const link = await CuttableProxy.start(server.port);
     t.after(() => link.cut());
     const replica = await openReplica(link.port, 'grouper');
     t.after(() => replica.store.close());
@@ -517,7 +472,7 @@ describe('FailoverStore', () => {
   it('stays on memory while merging fails, and switches back once it succeeds', async (t) => {
     const server = await startRedisServer();
     t.after(() => server.stop());
-    const link = await Link.open(server.port);
+    const link = await CuttableProxy.start(server.port);
     t.after(() => link.cut());
     let attempts = 0;
     const replica = await openReplica(link.port, 'grouper', {

@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
-import { connect, createServer, type Server, type Socket } from 'node:net';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import { Redis } from 'ioredis';
 import { fingerprint } from '../../src/core/fingerprint.ts';
 import { createRedisClient } from '../../src/store/redis-client.ts';
 import { RedisStore } from '../../src/store/redis-store.ts';
-import { freePort } from '../helpers/free-port.ts';
+import { CuttableProxy } from '../helpers/cuttable-proxy.ts';
 import { startGrouper, type GrouperProcess } from '../helpers/grouper-process.ts';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.ts';
 import { postPaced, summarise, type PostableAlert } from '../helpers/replica-set.ts';
@@ -49,56 +48,6 @@ receivers:
 `;
 }
 
-/**
- * A TCP proxy in front of Redis. Cut, it refuses connections and drops those it carries, which is
- * how a stopped Redis looks to Grouper, while Redis keeps its data as a Redis with persistence
- * does across a restart.
- */
-class CuttableProxy {
-  readonly port: number;
-  readonly #target: number;
-  readonly #sockets = new Set<Socket>();
-  #server: Server | undefined;
-
-  private constructor(port: number, target: number) {
-    this.port = port;
-    this.#target = target;
-  }
-
-  static async start(target: number): Promise<CuttableProxy> {
-    const proxy = new CuttableProxy(await freePort(), target);
-    await proxy.restore();
-    return proxy;
-  }
-
-  async cut(): Promise<void> {
-    const server = this.#server;
-    this.#server = undefined;
-    const closed = new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined)));
-    for (const socket of this.#sockets) socket.destroy();
-    await closed;
-  }
-
-  restore(): Promise<void> {
-    const server = createServer((client) => {
-      const upstream = connect(this.#target, '127.0.0.1');
-      for (const socket of [client, upstream]) {
-        this.#sockets.add(socket);
-        socket.on('close', () => this.#sockets.delete(socket));
-        socket.on('error', () => {
-          client.destroy();
-          upstream.destroy();
-        });
-      }
-      client.pipe(upstream).pipe(client);
-    });
-    this.#server = server;
-    return new Promise((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.port, '127.0.0.1', () => resolve());
-    });
-  }
-}
 
 /** The fingerprint of every alert in Redis under `prefix`, read back through the Redis store. */
 async function fingerprintsInRedis(url: string, prefix: string): Promise<Set<string>> {
