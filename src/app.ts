@@ -97,7 +97,12 @@ async function createBacking(
   const registryClient = client.duplicate();
   for (const c of [client, registryClient]) c.on('error', (err) => log.debug({ err }, 'redis connection error'));
   const store = new FailoverStore({
-    redis: new RedisStore(client, { prefix, graceMs: REDIS_GRACE_MS }),
+    // Counting groups and alerts costs every new alert a little: only when a limit needs it.
+    redis: new RedisStore(client, {
+      prefix,
+      graceMs: REDIS_GRACE_MS,
+      countUsage: settings.limits.groupsPerRoute > 0 || settings.limits.alerts > 0,
+    }),
     ping: () => client.ping(),
     createMemory: () => new MemoryStore(),
     merge: new RedisMerge(client, { prefix, graceMs: REDIS_GRACE_MS }),
@@ -158,6 +163,7 @@ export async function app(fastify: FastifyInstance, options: AppOptions): Promis
     runtime: () => runtime,
     onWake: (at) => scheduler.poke(at),
     metrics,
+    limits: { limits: settings.limits, usageMaxAgeMs: settings.redis ? 1_000 : 0, metrics },
   });
 
   fastify.decorate('metrics', metrics);

@@ -118,6 +118,8 @@ interface Posted {
 class Replica {
   readonly metrics = new Metrics({ version: 'test', collectDefault: false });
   readonly app: FastifyInstance;
+  /** What the app logged at warn and above, one JSON object per line. */
+  readonly logs: Record<string, unknown>[] = [];
   now = Date.now();
 
   constructor(
@@ -132,7 +134,8 @@ class Replica {
       metrics: this.metrics,
       limits: { limits: { ...NO_LIMITS, ...limits }, usageMaxAgeMs, metrics: this.metrics },
     });
-    this.app = Fastify();
+    const stream = { write: (line: string) => this.logs.push(JSON.parse(line) as Record<string, unknown>) };
+    this.app = Fastify({ logger: { level: 'warn', stream } });
     this.app.decorate('ingest', dispatcher);
     this.app.decorate('clock', () => this.now);
     this.app.decorate('currentConfig', () => runtime.config);
@@ -212,6 +215,11 @@ for (const kind of ['memory', 'redis'] as const) {
       });
       assert.deepEqual(await r.instances(CATCH_ALL, 'Disk'), ['i1', 'i2', 'i3']);
       assert.equal(await r.refused('alerts_per_group'), 2);
+      assert.deepEqual(
+        r.logs.map(({ msg, refused, first }) => ({ msg, refused, first })),
+        [{ msg: 'alerts refused by limits', refused: { alerts_per_group: 2 }, first: first.lines[0] }],
+        'one warning for the request, not one per alert',
+      );
 
       r.now += 1_000;
       const second = await r.post([r.resolved(disk('i1')), r.firing(disk('i2'), { note: 'changed' }), r.firing(disk('i6'))]);
