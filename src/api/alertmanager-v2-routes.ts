@@ -62,7 +62,8 @@ export async function alertmanagerV2Routes(fastify: FastifyInstance): Promise<vo
       const latest = new Map<string, Alert>();
       for await (const group of allGroups(fastify.store)) {
         for (const alert of group.alerts) {
-          if (!isShown(alert, active, matchers, now)) continue;
+          // The newest copy speaks for the alert: a group that has not yet filed away a copy
+          // that a reload routes elsewhere must not show it firing after a resolve.
           const seen = latest.get(alert.fingerprint);
           if (seen === undefined || seen.updatedAt < alert.updatedAt) latest.set(alert.fingerprint, alert);
         }
@@ -70,6 +71,7 @@ export async function alertmanagerV2Routes(fastify: FastifyInstance): Promise<vo
       const time = memoizedTimes();
       const alerts: GettableAlert[] = [];
       for (const alert of latest.values()) {
+        if (!isShown(alert, active, matchers, now)) continue;
         const receivers = matchRoutes(root, alert.labels).map((route) => route.receiver);
         if (receiverTest !== undefined && !receivers.some(receiverTest)) continue;
         alerts.push(gettableAlert(alert, receivers, time));
