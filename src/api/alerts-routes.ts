@@ -137,7 +137,7 @@ function countReceived(fastify: FastifyInstance, valid: readonly Alert[], invali
 }
 
 /** go-swagger's handler errors: a JSON string (HTML left unescaped) and a trailing newline. */
-function sendJsonString(reply: FastifyReply, status: number, text: string): FastifyReply {
+export function sendJsonString(reply: FastifyReply, status: number, text: string): FastifyReply {
   return sendJson(reply, status, `${goJson(text, false)}\n`);
 }
 

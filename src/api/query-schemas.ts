@@ -1,7 +1,8 @@
 import { Type, type Static, type TSchema, type TUnsafe } from '@sinclair/typebox';
-import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyError, FastifyInstance } from 'fastify';
 import type { Matcher } from '../core/matcher.ts';
 import { MatcherParseError, parseMatcher } from '../core/parse-matchers.ts';
+import { sendJsonString } from './alerts-routes.ts';
 import { TIMER_TYPES } from '../core/pending-timer.ts';
 
 /*
@@ -50,10 +51,6 @@ export function useQueryErrors(fastify: FastifyInstance, options: { asString?: b
   });
 }
 
-/** A JSON string body with a trailing newline, as go-swagger's JSON producer writes it. */
-function sendJsonString(reply: FastifyReply, status: number, text: string): FastifyReply {
-  return reply.code(status).type('application/json').send(`${JSON.stringify(text)}\n`);
-}
 
 /** API `filter` values as matchers; a QueryError 400 naming the first that does not parse. */
 export function parseFilters(filters: readonly string[] | undefined): Matcher[] {
