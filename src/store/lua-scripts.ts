@@ -21,7 +21,8 @@ function readLua(file: string): string {
 }
 
 export const scripts = {
-  writeAlert: luaScript('write-alert', 6),
+  readSlots: luaScript('read-slots', 1),
+  writeAlerts: luaScript('write-alerts', 3),
   claimDue: luaScript('claim-due', 4),
   commit: luaScript('commit', 6),
   extendLease: luaScript('extend-lease', 4),

@@ -62,7 +62,7 @@ export class MeteredStore implements Store {
 
   /** Not timed: StoreOperation has no member for it yet. */
   usage(routeIds: readonly string[]): Promise<StoreUsage> {
-    return this.#store.usage(routeIds);
+    return this.#time('usage', () => this.#store.usage(routeIds));
   }
 
   close(): Promise<void> {

@@ -5,14 +5,16 @@ import { StoreError, toStoreError } from './store-errors.ts';
 export type RedisCall = readonly [command: string, ...args: (string | number)[]];
 
 /**
- * Sends the calls in one round trip and returns their replies in order. On one Redis that is a
- * pipeline. On a Cluster a pipeline may only span one node, so the calls are issued together and
- * ioredis's auto-pipelining (enabled by createRedisClient) batches them per node.
+ * Sends the calls in one round trip and returns their replies in order. On one Redis, several
+ * calls go as one pipeline. A lone call, and every call on a Cluster (where a pipeline may only
+ * span one node), is issued directly: the client pipelines automatically (createRedisClient), so
+ * the lone calls of concurrent batches, e.g. the loads and commits of many flushes at once, leave
+ * together too.
  */
 export async function execBatch(client: Redis | Cluster, calls: readonly RedisCall[]): Promise<unknown[]> {
   if (calls.length === 0) return [];
   try {
-    if (client.isCluster) {
+    if (calls.length === 1 || client.isCluster) {
       const commands = client as unknown as Record<string, (...args: (string | number)[]) => Promise<unknown>>;
       return await Promise.all(calls.map(([command, ...args]) => commands[command](...args)));
     }

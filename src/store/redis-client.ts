@@ -34,7 +34,7 @@ const timeouts = {
   reconnectOnError: (err: Error) => err.message.startsWith('READONLY'),
 } satisfies RedisOptions;
 
-const failFast: RedisOptions = { ...timeouts, lazyConnect: true, enableOfflineQueue: false, retryStrategy: backoff };
+const failFast: RedisOptions = { ...timeouts, lazyConnect: true, enableOfflineQueue: false, enableAutoPipelining: true, retryStrategy: backoff };
 
 /**
  * A single, Sentinel or Cluster client for RedisStore. It does not connect by itself: call

@@ -5,7 +5,7 @@ import { fairShares } from './fair-shares.ts';
 import { defineScripts, scripts } from './lua-scripts.ts';
 import { execBatch, type RedisCall } from './redis-batch.ts';
 import { decodeAlert, decodeGroup, decodeIncarnation, encodeAlert, encodeLogEntry, hashFields } from './redis-codec.ts';
-import { ALL_SHARDS, RedisKeys, SHARDS } from './redis-keys.ts';
+import { ALL_SHARDS, RedisKeys, SHARDS, shardOf } from './redis-keys.ts';
 import type {
   AlertSlot,
   AlertWrite,
@@ -48,7 +48,7 @@ export class RedisStore implements Store {
   readonly #client: Redis | Cluster;
   readonly #keys: RedisKeys;
   readonly #grace: number;
-  /** ARGV of write-alert: '1' to count usage as it writes. */
+  /** ARGV of write-alerts: '1' to count usage as it writes. */
   readonly #countUsage: string;
   /** Where fairShares starts handing out what cannot be split evenly; moves on every claim. */
   #rotation = 0;
@@ -62,60 +62,50 @@ export class RedisStore implements Store {
   }
 
   async readSlots(slots: readonly AlertSlot[], options?: ReadOptions): Promise<SlotState[]> {
-    const groupIds = [...new Set(slots.map((slot) => slot.groupId))];
-    const sizes = options?.groupSizes ? groupIds : [];
-    const replies = await execBatch(this.#client, [
-      ...groupIds.map((id): RedisCall => ['hmget', this.#keys.group(id).meta, 'createdAt', 'origin']),
-      ...sizes.map((id): RedisCall => ['hlen', this.#keys.group(id).alerts]),
-      ...slots.map((slot): RedisCall => ['hget', this.#keys.group(slot.groupId).alerts, slot.fingerprint]),
-    ]);
-    const indexOf = new Map(groupIds.map((id, i) => [id, i]));
-    const incarnations = groupIds.map((_, i) => {
-      const [createdAt, origin] = replies[i] as (string | null)[];
-      return decodeIncarnation(createdAt, origin);
+    const sizes = options?.groupSizes === true;
+    const shards = byShard(slots, (slot) => slot.groupId);
+    const replies = (await execBatch(
+      this.#client,
+      shards.map(({ shard, items }): RedisCall => {
+        const keys = this.#keys.shard(shard);
+        const call: [string, ...string[]] = [scripts.readSlots.command, keys.due, keys.meta, keys.alerts, sizes ? '1' : ''];
+        for (const i of items) call.push(slots[i].groupId, slots[i].fingerprint);
+        return call;
+      }),
+    )) as (string | number | null)[][];
+    const states = new Array<SlotState>(slots.length);
+    shards.forEach(({ items }, s) => {
+      const reply = replies[s];
+      items.forEach((slot, k) => {
+        const group = decodeIncarnation(reply[4 * k] as string | null, reply[4 * k + 1] as string | null);
+        if (group === undefined) {
+          states[slot] = {};
+          return;
+        }
+        const stored = reply[4 * k + 2] as string | null;
+        const alert = stored === null ? undefined : decodeAlert(slots[slot].fingerprint, stored);
+        states[slot] = sizes ? { alert, group, groupSize: reply[4 * k + 3] as number } : { alert, group };
+      });
     });
-    const alertsAt = groupIds.length + sizes.length;
-    return slots.map(({ groupId, fingerprint }, i): SlotState => {
-      const at = indexOf.get(groupId) as number;
-      const group = incarnations[at];
-      if (group === undefined) return {};
-      const stored = replies[alertsAt + i] as string | null;
-      const alert = stored === null ? undefined : decodeAlert(fingerprint, stored);
-      if (sizes.length === 0) return { alert, group };
-      return { alert, group, groupSize: replies[groupIds.length + at] as number };
-    });
+    return states;
   }
 
   async writeAlerts(writes: readonly AlertWrite[]): Promise<boolean[]> {
     checkWrites(writes);
-    const replies = await execBatch(this.#client, writes.map((write) => this.#writeCall(write)));
-    return replies.map((reply) => reply === 1);
-  }
-
-  #writeCall({ group, alert, expected, create, wakeAt, maxGroupAlerts }: AlertWrite): RedisCall {
-    const keys = this.#keys.group(group.id);
-    const creation = create
-      ? [group.key, group.routeId, group.receiver, JSON.stringify(group.labels), String(create.createdAt), String(create.origin)]
-      : [];
-    return [
-      scripts.writeAlert.command,
-      keys.meta,
-      keys.alerts,
-      keys.log,
-      keys.due,
-      keys.ids,
-      keys.counts,
-      group.id,
-      alert.fingerprint,
-      encodeAlert(alert),
-      optional(expected.alertUpdatedAt),
-      optional(expected.groupCreatedAt),
-      optional(wakeAt),
-      this.#grace,
-      optional(maxGroupAlerts),
-      this.#countUsage,
-      ...creation,
-    ];
+    const shards = byShard(writes, (write) => write.group.id);
+    const replies = (await execBatch(
+      this.#client,
+      shards.map(({ shard, items }): RedisCall => {
+        const keys = this.#keys.shard(shard);
+        const { command } = scripts.writeAlerts;
+        const call: [string, ...string[]] = [command, keys.due, keys.ids, keys.counts, keys.meta, keys.alerts, keys.log, String(this.#grace), this.#countUsage];
+        for (const i of items) pushWriteFields(call, writes[i]);
+        return call;
+      }),
+    )) as number[][];
+    const applied = new Array<boolean>(writes.length);
+    shards.forEach(({ items }, s) => items.forEach((write, k) => (applied[write] = replies[s][k] === 1)));
+    return applied;
   }
 
   async claimDue(now: number, leaseMs: number, limit: number): Promise<Claim[]> {
@@ -252,6 +242,33 @@ export class RedisStore implements Store {
   async close(): Promise<void> {
     await this.#client.quit().catch(() => this.#client.disconnect());
   }
+}
+
+/** The items' indexes grouped by the shard of their group, in order within each shard. */
+function byShard<T>(items: readonly T[], groupIdOf: (item: T) => string): { shard: number; items: number[] }[] {
+  const shards = new Map<number, number[]>();
+  items.forEach((item, i) => {
+    const shard = shardOf(groupIdOf(item));
+    const indexes = shards.get(shard);
+    if (indexes === undefined) shards.set(shard, [i]);
+    else indexes.push(i);
+  });
+  return [...shards].map(([shard, indexes]) => ({ shard, items: indexes }));
+}
+
+/** Appends one write's fields of lua/write-alerts-3.lua: 8, and 6 more when it may create its group. */
+function pushWriteFields(call: string[], { group, alert, expected, create, wakeAt, maxGroupAlerts }: AlertWrite): void {
+  call.push(
+    group.id,
+    alert.fingerprint,
+    encodeAlert(alert),
+    optional(expected.alertUpdatedAt),
+    optional(expected.groupCreatedAt),
+    optional(wakeAt),
+    optional(maxGroupAlerts),
+  );
+  if (create === undefined) call.push('');
+  else call.push('1', group.key, group.routeId, group.receiver, JSON.stringify(group.labels), String(create.createdAt), String(create.origin));
 }
 
 /** How an optional number crosses into Lua: '' for absent, else as String() writes it. */

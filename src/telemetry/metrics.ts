@@ -15,6 +15,7 @@ export const STORE_OPERATIONS = [
   'load_group',
   'commit',
   'next_due',
+  'usage',
   'stats',
 ] as const;
 export type StoreOperation = (typeof STORE_OPERATIONS)[number];

@@ -76,10 +76,11 @@ describe('RedisStore', () => {
     const redis = new Redis(server.url);
     const store = await openStore({}, server.url);
     try {
-      const { writeAlert, claimDue, loadGroup, extendLease, commit } = scripts;
-      const shas = [writeAlert, claimDue, loadGroup, extendLease, commit].map((script) => sha1(script.lua));
+      const { readSlots, writeAlerts, claimDue, loadGroup, extendLease, commit } = scripts;
+      const shas = [readSlots, writeAlerts, claimDue, loadGroup, extendLease, commit].map((script) => sha1(script.lua));
       const T = Date.now();
       const flushAll = async (store: Store, groupId: string) => {
+        assert.deepEqual(await store.readSlots([{ groupId, fingerprint: 'a1' }]), [{}]);
         assert.deepEqual(await store.writeAlerts([createWrite(groupId, 'a1', T, T)]), [true]);
         const claims = await store.claimDue(T, LEASE, 10);
         assert.deepEqual(claims.map((claim) => claim.groupId), [groupId]);
