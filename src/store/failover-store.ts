@@ -46,9 +46,11 @@ export interface FailoverDeps {
  *
  * A claim stays with the store that made it, so commit and extendLease must be given the Claim
  * objects claimDue returned. A claim made on Redis cannot be committed on memory, which does not
- * know its token: while Redis is unavailable its commit is refused (false) and its lease runs
- * out in Redis, so the group is flushed again there. A claim made on memory and committed after
- * the switch back is committed on that memory store and its group merged into Redis again.
+ * know its token: while Redis is unavailable its commit is accepted (true) and kept, and replayed
+ * on Redis when it answers, before anything of the outage is merged and before the switch back,
+ * so the flush it records is not sent again. It is refused then only if another replica took the
+ * group over meanwhile (logged). A claim made on memory and committed after the switch back is
+ * committed on that memory store and its group merged into Redis again.
  */
 export class FailoverStore implements Store {
   readonly #redis: Store;
@@ -106,13 +108,19 @@ export class FailoverStore implements Store {
     );
   }
 
-  /** A claim only moves a due time later, which the merge ignores: the group is not recorded. */
+  /**
+   * A claim on memory is recorded with its lease, so that the merge keeps Redis from flushing
+   * the group again while this flush is still sending (see Outage.hold).
+   */
   claimDue(now: number, leaseMs: number, limit: number): Promise<Claim[]> {
     return this.#route(
       (redis) => redis.claimDue(now, leaseMs, limit),
       async (outage) => {
         const claims = await outage.run((memory) => memory.claimDue(now, leaseMs, limit));
-        for (const claim of claims) this.#memoryClaims.set(claim, outage);
+        for (const claim of claims) {
+          this.#memoryClaims.set(claim, outage);
+          outage.hold(claim.groupId, now + leaseMs);
+        }
         return claims;
       },
     );
@@ -127,7 +135,13 @@ export class FailoverStore implements Store {
 
   extendLease(claim: Claim, now: number, leaseMs: number): Promise<boolean> {
     const owner = this.#memoryClaims.get(claim);
-    if (owner !== undefined) return owner.run((memory) => memory.extendLease(claim, now, leaseMs));
+    if (owner !== undefined) {
+      return owner.run(async (memory) => {
+        const held = await memory.extendLease(claim, now, leaseMs);
+        if (held) owner.hold(claim.groupId, now + leaseMs);
+        return held;
+      });
+    }
     return this.#onRedisClaim((redis) => redis.extendLease(claim, now, leaseMs));
   }
 
@@ -140,7 +154,7 @@ export class FailoverStore implements Store {
 
   async commit(claim: Claim, outcome: FlushOutcome): Promise<boolean> {
     const owner = this.#memoryClaims.get(claim);
-    if (owner === undefined) return this.#onRedisClaim((redis) => redis.commit(claim, outcome));
+    if (owner === undefined) return this.#commitRedisClaim(claim, outcome);
     while (this.#paused) await this.#paused;
     const committed = await owner.commit(claim, outcome);
     if (committed && owner !== this.#outage) {
@@ -220,6 +234,41 @@ export class FailoverStore implements Store {
     }
   }
 
+  async #commitRedisClaim(claim: Claim, outcome: FlushOutcome): Promise<boolean> {
+    for (;;) {
+      while (this.#paused) await this.#paused;
+      const outage = this.#outage;
+      if (outage !== undefined) {
+        outage.deferCommit(claim, outcome);
+        return true;
+      }
+      try {
+        return await this.#redis.commit(claim, outcome);
+      } catch (err) {
+        if (!isUnavailable(err)) throw err;
+        this.#failOver(err);
+      }
+    }
+  }
+
+  /** Commits on Redis the flushes of Redis claims that ended during the outage. */
+  async #replayCommits(outage: Outage): Promise<void> {
+    const commits = outage.takeDeferredCommits();
+    let refused = 0;
+    for (let i = 0; i < commits.length; i++) {
+      const { claim, outcome } = commits[i];
+      try {
+        if (!(await this.#redis.commit(claim, outcome))) refused++;
+      } catch (err) {
+        outage.restoreDeferredCommits(commits.slice(i));
+        throw err;
+      }
+    }
+    if (refused > 0) {
+      this.#log.warn({ commits: commits.length, refused }, 'flushes committed during the outage were taken over by another replica meanwhile; they may be sent again');
+    }
+  }
+
   #failOver(err: unknown): void {
     if (this.#outage !== undefined) return;
     this.#outage = new Outage(this.#createMemory());
@@ -258,11 +307,13 @@ export class FailoverStore implements Store {
    * meanwhile (usually little), so the switch back cannot miss a change made on memory.
    */
   async #recover(outage: Outage): Promise<void> {
+    await this.#replayCommits(outage);
     let merged = await this.#mergeChanged(outage);
     let resume = () => {};
     this.#paused = new Promise((resolve) => (resume = resolve));
     try {
       await outage.idle();
+      await this.#replayCommits(outage);
       const final = await this.#mergeChanged(outage);
       merged = { groups: merged.groups + final.groups, created: merged.created + final.created };
       this.#outage = undefined;
@@ -295,6 +346,10 @@ class Outage {
    * merge round that takes the set cannot miss a change made after it loaded the group.
    */
   readonly changed = new Set<string>();
+  /** Leases on memory whose flush has not committed: by group, the lease's end. */
+  readonly #holds = new Map<string, number>();
+  /** Commits of claims made on Redis, made while it was unavailable, in the order made. */
+  #deferredCommits: { readonly claim: Claim; readonly outcome: FlushOutcome }[] = [];
   /** Resolved alerts deleted once notified, by group and fingerprint: the latest version. */
   readonly #removed = new Map<string, Map<string, Alert>>();
   #calls = 0;
@@ -325,11 +380,37 @@ class Outage {
     });
   }
 
+  /**
+   * A flush claimed on memory until `until` is under way. The group is merged with that lease, so
+   * that Redis does not flush it too should the switch back come first; the flush's commit on
+   * memory ends the hold and is merged in turn.
+   */
+  hold(groupId: string, until: number): void {
+    this.#holds.set(groupId, until);
+    this.changed.add(groupId);
+  }
+
+  deferCommit(claim: Claim, outcome: FlushOutcome): void {
+    this.#deferredCommits.push({ claim, outcome });
+  }
+
+  takeDeferredCommits(): { readonly claim: Claim; readonly outcome: FlushOutcome }[] {
+    const commits = this.#deferredCommits;
+    this.#deferredCommits = [];
+    return commits;
+  }
+
+  /** Puts back commits a failed replay did not get to, ahead of any deferred since. */
+  restoreDeferredCommits(commits: readonly { readonly claim: Claim; readonly outcome: FlushOutcome }[]): void {
+    this.#deferredCommits = [...commits, ...this.#deferredCommits];
+  }
+
   commit(claim: Claim, outcome: FlushOutcome): Promise<boolean> {
     return this.run(async (memory) => {
       const slots = outcome.removeResolved.map(({ fingerprint }) => ({ groupId: claim.groupId, fingerprint }));
       const before = await memory.readSlots(slots);
       const committed = await memory.commit(claim, outcome);
+      this.#holds.delete(claim.groupId);
       // A version that changed between the read and the commit was not deleted; its newer
       // version is in the group and wins the merge.
       if (committed) {
@@ -356,6 +437,7 @@ class Outage {
         groupId,
         group: await this.memory.loadGroup(groupId),
         removed: [...(this.#removed.get(groupId)?.values() ?? [])],
+        heldUntil: this.#holds.get(groupId),
       })),
     );
   }

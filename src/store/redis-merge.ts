@@ -13,6 +13,8 @@ export interface GroupChanges {
   readonly group?: StoredGroup;
   /** Resolved alerts memory deleted once notified, each at the version it deleted. */
   readonly removed: readonly Alert[];
+  /** When memory holds a lease on the group (its flush still sending): the lease's end. */
+  readonly heldUntil?: number;
 }
 
 /** Writes back into Redis the groups a memory store changed during an outage. */
@@ -35,7 +37,8 @@ const BATCH = 100;
  * Merges by the rules of design.md, one Lua script per group (lua/merge-group-5.lua):
  * - alerts by latest updatedAt, an alert Redis lacks is added; notify log entries per
  *   integration by later tick; lastTick by max; due time by earliest, honouring a lease held in
- *   Redis the way an alert write does;
+ *   Redis the way an alert write does, and not before the end of a lease memory holds on the
+ *   group while its flush still sends;
  * - a group Redis lacks is created as memory holds it. A group Redis has keeps Redis's
  *   incarnation: it is the one other replicas' compare-and-set writes expect and that Redis's
  *   due times and ticks are aligned to, and it is the older one unless Redis lost its data,
@@ -67,7 +70,7 @@ export class RedisMerge implements GroupMerge {
     return created;
   }
 
-  #mergeCall({ groupId, group, removed }: GroupChanges, now: number): RedisCall {
+  #mergeCall({ groupId, group, removed, heldUntil }: GroupChanges, now: number): RedisCall {
     const keys = this.#keys.group(groupId);
     const held = group
       ? [group.key, group.routeId, group.receiver, JSON.stringify(group.labels), group.createdAt, group.origin, group.lastTick]
@@ -84,6 +87,7 @@ export class RedisMerge implements GroupMerge {
       groupId,
       this.#grace,
       group?.due ?? now,
+      heldUntil === undefined ? '' : heldUntil,
       ...held,
       alerts.length,
       log.length,

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { setImmediate } from 'node:timers/promises';
-import { after, before, describe, it } from 'node:test';
+import { after, before, describe, it, type TestContext } from 'node:test';
 import type { Redis } from 'ioredis';
 import type { Alert } from '../../src/core/alert.ts';
 import type { FlushOutcome, NotifyLogEntry } from '../../src/core/group.ts';
@@ -105,6 +105,25 @@ async function openRedisStore(port: number, prefix: string): Promise<RedisStore>
 }
 
 /** Cuts the replica's link and waits until its client has noticed. */
+/**
+ * A replica reaching its own Redis through a cuttable link, and a plain store on that Redis as
+ * another replica sees it; all closed when the test ends.
+ */
+async function linkedReplica(
+  t: TestContext,
+  options: Parameters<typeof openReplica>[2] = {},
+): Promise<{ link: CuttableProxy; replica: Replica; other: RedisStore }> {
+  const server = await startRedisServer();
+  t.after(() => server.stop());
+  const link = await CuttableProxy.start(server.port);
+  t.after(() => link.cut());
+  const replica = await openReplica(link.port, 'grouper', options);
+  t.after(() => replica.store.close());
+  const other = await openRedisStore(server.port, 'grouper');
+  t.after(() => other.close());
+  return { link, replica, other };
+}
+
 async function cut(link: CuttableProxy, replica: Replica): Promise<void> {
   const closed = once(replica.client, 'close');
   await link.cut();
@@ -285,8 +304,9 @@ describe('FailoverStore', () => {
       await link.restore();
       await replica.metrics.switchedTo('redis');
       for (const id of ['g1', 'g2', 'g3', 'g4']) inRedis.set(id, sorted(await other.loadGroup(id)));
+      inRedis.set('g5', await other.loadGroup('g5'));
 
-      // After the switch back: a flush claimed on memory commits, and Redis's lease on g5 runs out.
+      // After the switch back: a flush claimed on memory commits, and g5 is due again as its commit said.
       lateCommit = await commit('g6', outcome(tick, U + 50_000, { log: { [W0]: entry(tick, ['c1']) } }));
       inRedis.set('g6', await other.loadGroup('g6'));
       takeover = (await other.claimDue(T + 90_000 + 1_000_000, LEASE, 10)).find((claim) => claim.groupId === 'g5');
@@ -343,9 +363,13 @@ describe('FailoverStore', () => {
       assert.equal(inRedis.get('g4'), undefined, 'a group notified and deleted on memory only is not brought back');
     });
 
-    it('refuses the commit of a claim made on Redis before the outage; its lease runs out in Redis', () => {
-      assert.equal(redisClaimCommitted, false);
-      assert.equal(takeover?.takenOver, true);
+    it('accepts the commit of a claim made on Redis before the outage and replays it when Redis answers, so the flush is not sent again', () => {
+      assert.equal(redisClaimCommitted, true);
+      const g5 = inRedis.get('g5');
+      assert.equal(g5?.lastTick, T + 90_000);
+      assert.equal(g5?.due, T + 390_000, 'due when the commit said, not at the end of the lease');
+      assert.equal(takeover?.takenOver, false, 'the lease was ended by the replayed commit');
+      assert.equal(replica.log.filter((line) => /taken over/.test(line.message)).length, 0);
     });
 
     it('commits a claim made on memory after the switch back, and merges its flush into Redis', () => {
@@ -358,15 +382,11 @@ describe('FailoverStore', () => {
   });
 
   it('loses no write made while it merges: memory serves during the merge, and calls wait for the final one', async (t) => {
-    const server = await startRedisServer();
-    t.after(() => server.stop());
-    const link = await CuttableProxy.start(server.port);
-    t.after(() => link.cut());
     const gates = [deferred(), deferred()];
     const entered = [deferred(), deferred()];
     t.after(() => gates.forEach((gate) => gate.resolve()));
     const merged: string[][] = [];
-    const replica = await openReplica(link.port, 'grouper', {
+    const { link, replica, other } = await linkedReplica(t, {
       wrapMerge: (merge) => ({
         async merge(changes: readonly GroupChanges[], now: number) {
           const call = merged.push(changes.map((change) => change.groupId)) - 1;
@@ -376,9 +396,6 @@ describe('FailoverStore', () => {
         },
       }),
     });
-    t.after(() => replica.store.close());
-    const other = await openRedisStore(server.port, 'grouper');
-    t.after(() => other.close());
 
     await cut(link, replica);
     assert.deepEqual(await replica.store.writeAlerts([createWrite('g1', 'a1', T)]), [true]);
@@ -403,6 +420,24 @@ describe('FailoverStore', () => {
     assert.deepEqual(merged, [['g1'], ['g2', 'g1']]);
     for (const id of ['g1', 'g2', 'g3']) assert.equal((await other.loadGroup(id))?.alerts.length, 1, id);
     assert.deepEqual((await other.loadGroup('g1'))?.log, { [W0]: entry(T, ['a1']) }, 'a flush committed during the merge');
+  });
+
+  it('keeps Redis from flushing a group whose flush, claimed on memory, still sends at the switch back', async (t) => {
+    const { link, replica, other } = await linkedReplica(t);
+
+    await cut(link, replica);
+    assert.deepEqual(await replica.store.writeAlerts([createWrite('g1', 'a1', T)]), [true]);
+    const [claim] = await replica.store.claimDue(T, LEASE, 10);
+    await link.restore();
+    await replica.metrics.switchedTo('redis');
+
+    assert.deepEqual(await other.claimDue(T + LEASE - 1, LEASE, 10), [], 'offered while the flush on memory still sends');
+    assert.ok(await replica.store.commit(claim, outcome(T, T + 300_000, { log: { [W0]: entry(T, ['a1']) } })));
+    const g1 = await other.loadGroup('g1');
+    // Due times merge by earliest: Redis looks at the group once more at the lease's end, where
+    // the merged log leaves nothing to send.
+    assert.equal(g1?.due, T + LEASE);
+    assert.deepEqual(g1?.log, { [W0]: entry(T, ['a1']) });
   });
 
   it('merges a call that was still in progress on memory when the final merge began', async (t) => {

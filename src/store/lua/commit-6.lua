@@ -10,8 +10,11 @@ local id = ARGV[1]
 if redis.call('HGET', meta, 'token') ~= ARGV[2] then return 0 end
 
 local removals = 7 + 2 * tonumber(ARGV[6])
+-- A commit replayed after an outage (failover-store.ts) may come after a merge that brought a
+-- later entry: the later tick wins, as in the merge.
 for i = 7, removals - 1, 2 do
-  redis.call('HSET', log, ARGV[i], ARGV[i + 1])
+  local stored = redis.call('HGET', log, ARGV[i])
+  if not stored or tick_of(stored) <= tick_of(ARGV[i + 1]) then redis.call('HSET', log, ARGV[i], ARGV[i + 1]) end
 end
 for i = removals, #ARGV, 2 do
   local alert = redis.call('HGET', alerts, ARGV[i])
@@ -30,7 +33,7 @@ count_group(counts, id, redis.call('HGET', meta, 'routeId'), size)
 local due_at = ARGV[4]
 local pending = redis.call('HGET', meta, 'pendingWake')
 if pending and tonumber(pending) < tonumber(due_at) then due_at = pending end
-redis.call('HSET', meta, 'lastTick', ARGV[3])
+if tonumber(ARGV[3]) > tonumber(redis.call('HGET', meta, 'lastTick') or 0) then redis.call('HSET', meta, 'lastTick', ARGV[3]) end
 redis.call('HDEL', meta, 'token', 'pendingWake')
 redis.call('ZADD', due, due_at, id)
 expire_group(due_at, ARGV[5], meta, alerts, log)

@@ -5,21 +5,15 @@
 -- KEYS: 1 group meta hash, 2 group alerts hash, 3 group notify log hash, 4 shard due zset,
 --       5 shard id index
 -- ARGV: 1 group id, 2 grace ms, 3 wake at (memory's due time, or now when memory deleted the group),
---       4..10 the group as memory holds it, all '' when memory deleted it: key, route id,
+--       4 end of a lease memory holds on the group, whose flush is still under way ('' = none),
+--       5..11 the group as memory holds it, all '' when memory deleted it: key, route id,
 --       receiver, labels JSON, createdAt, origin, lastTick,
---       11 n = number of alerts memory holds, 12 m = number of its log entries,
+--       12 n = number of alerts memory holds, 13 m = number of its log entries,
 --       then n pairs (fingerprint, encoded alert), then m pairs (integration key, encoded entry),
 --       then pairs (fingerprint, encoded alert) of resolved alerts memory deleted once notified
 -- Returns 1 when Redis did not have the group and it was created, else 0.
 local meta, alerts, log, due, ids = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 local id = ARGV[1]
-
--- The tick of an encoded notify log entry: the first element of its JSON array (redis-codec.ts).
-local function tick_of(encoded)
-  local value = tonumber(string.match(encoded, '^%[([^,]*),'))
-  if not value then error({ err = 'CORRUPT stored notify log entry is not an encoded entry' }) end
-  return value
-end
 
 local function alert_version(encoded)
   return tonumber(updated_at(encoded))
@@ -39,16 +33,16 @@ end
 
 local created = 0
 if redis.call('EXISTS', meta) == 0 then
-  if ARGV[4] == '' then return 0 end
+  if ARGV[5] == '' then return 0 end
   -- Leftovers of an expired group do not count.
   redis.call('DEL', alerts, log)
-  redis.call('HSET', meta, 'key', ARGV[4], 'routeId', ARGV[5], 'receiver', ARGV[6], 'labels', ARGV[7],
-    'createdAt', ARGV[8], 'origin', ARGV[9], 'lastTick', ARGV[10])
+  redis.call('HSET', meta, 'key', ARGV[5], 'routeId', ARGV[6], 'receiver', ARGV[7], 'labels', ARGV[8],
+    'createdAt', ARGV[9], 'origin', ARGV[10], 'lastTick', ARGV[11])
   list_group(due, ids, id, ARGV[3])
   created = 1
 else
-  if ARGV[4] ~= '' and tonumber(ARGV[10]) > tonumber(redis.call('HGET', meta, 'lastTick')) then
-    redis.call('HSET', meta, 'lastTick', ARGV[10])
+  if ARGV[5] ~= '' and tonumber(ARGV[11]) > tonumber(redis.call('HGET', meta, 'lastTick')) then
+    redis.call('HSET', meta, 'lastTick', ARGV[11])
   end
   local wake = tonumber(ARGV[3])
   if redis.call('HEXISTS', meta, 'token') == 1 then
@@ -60,9 +54,15 @@ else
   end
 end
 
-local logs = 13 + 2 * tonumber(ARGV[11])
-local removed = logs + 2 * tonumber(ARGV[12])
-for i = 13, logs - 1, 2 do keep_latest(alerts, ARGV[i], ARGV[i + 1], alert_version, false) end
+-- A flush memory claimed is still sending: Redis must not flush the group before that lease
+-- ends, or both would send; the flush's commit, merged when it lands, sets the due time.
+if ARGV[4] ~= '' and redis.call('HEXISTS', meta, 'token') == 0 and (score_of(due, id) or 0) < tonumber(ARGV[4]) then
+  redis.call('ZADD', due, ARGV[4], id)
+end
+
+local logs = 14 + 2 * tonumber(ARGV[12])
+local removed = logs + 2 * tonumber(ARGV[13])
+for i = 14, logs - 1, 2 do keep_latest(alerts, ARGV[i], ARGV[i + 1], alert_version, false) end
 for i = logs, removed - 1, 2 do keep_latest(log, ARGV[i], ARGV[i + 1], tick_of, false) end
 for i = removed, #ARGV, 2 do keep_latest(alerts, ARGV[i], ARGV[i + 1], alert_version, true) end
 

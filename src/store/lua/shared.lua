@@ -8,6 +8,13 @@ local function updated_at(encoded)
   return value
 end
 
+-- The tick of an encoded notify log entry: the first element of its JSON array (redis-codec.ts).
+local function tick_of(encoded)
+  local value = tonumber(string.match(encoded, '^%[([^,]*),'))
+  if not value then error({ err = 'CORRUPT stored notify log entry is not an encoded entry' }) end
+  return value
+end
+
 -- A group's keys expire `grace` ms after its due time: live groups never expire, because every
 -- script that moves the due time moves the expiry with it; abandoned ones are gone after `grace`.
 -- Redis expires keys by its own clock, so the time left until the due time is counted from
@@ -40,7 +47,7 @@ end
 
 -- A shard's counts hash, for the limits: `alerts` (alert copies in the shard's groups),
 -- `route:<route id>` (groups per route), and per group what those include of it,
--- `group-alerts:<id>` and `group-route:<id>`. write-alert adds to them as it writes (when asked
+-- `group-alerts:<id>` and `group-route:<id>`. write-alerts adds to them as it writes (when asked
 -- to), every commit brings them in line with its group, and claim-due takes out an expired
 -- group: the per-group fields outlive the group's keys for that. A group never counted (merged
 -- in after an outage, stored before the counts existed, or written without counting) is
