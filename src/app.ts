@@ -164,6 +164,7 @@ export async function app(fastify: FastifyInstance, options: AppOptions): Promis
     onWake: (at) => scheduler.poke(at),
     metrics,
     limits: { limits: settings.limits, usageMaxAgeMs: settings.redis ? 1_000 : 0, metrics },
+    cachedSlots: settings.redis?.cachedSlots ?? 0,
   });
 
   fastify.decorate('metrics', metrics);

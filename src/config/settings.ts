@@ -18,6 +18,8 @@ export interface RedisSettings {
   readonly password?: string;
   /** Every key starts with it. */
   readonly prefix: string;
+  /** Alert slots whose last write a replica remembers to skip reads (engine/slot-cache.ts); 0 = none. */
+  readonly cachedSlots: number;
 }
 
 /** The process settings, from flags and GROUPER_* environment variables. */
@@ -84,6 +86,11 @@ const FLAGS = {
   'storage.redis.cluster-nodes': { placeholder: 'host:port,...', help: 'Redis Cluster seed nodes, comma-separated.' },
   'storage.redis.password': { placeholder: 'password', help: 'Redis password (for sentinels and cluster nodes; overrides one in the URL).' },
   'storage.redis.prefix': { placeholder: 'prefix', default: 'grouper', help: 'Prefix of every Redis key.' },
+  'storage.redis.cached-slots': {
+    placeholder: 'count',
+    default: '100000',
+    help: 'Alert slots (an alert in one group) whose last write a replica remembers, so that a re-post skips reading Redis (about 0.5 KiB each; 0 = always read). Size it to the active alerts plus resolved ones still re-sent.',
+  },
 } satisfies Record<string, FlagSpec>;
 
 type FlagName = keyof typeof FLAGS;
@@ -242,13 +249,14 @@ function parseRedis(given: GivenValues): RedisSettings | undefined {
   const clusterNodes = given.get('storage.redis.cluster-nodes');
   const password = given.get('storage.redis.password');
   const prefix = given.get('storage.redis.prefix');
+  const cachedSlots = given.get('storage.redis.cached-slots');
 
   const connections = [url, sentinels, clusterNodes].filter((item) => item !== undefined);
   if (connections.length > 1) {
     throw new SettingsError(`${connections.map((item) => item.source).join(' and ')}: give only one way to reach Redis`);
   }
   if (connections.length === 0) {
-    const orphan = master ?? password ?? prefix;
+    const orphan = master ?? password ?? prefix ?? cachedSlots;
     if (orphan) throw invalid(orphan, 'needs storage.redis.url, storage.redis.sentinels or storage.redis.cluster-nodes');
     return undefined;
   }
@@ -263,6 +271,7 @@ function parseRedis(given: GivenValues): RedisSettings | undefined {
     ...(clusterNodes && { clusterNodes: parseHostPortList(clusterNodes) }),
     ...(password && { password: password.value }),
     prefix: valueOf(given, 'storage.redis.prefix').value,
+    cachedSlots: parseCount(valueOf(given, 'storage.redis.cached-slots')),
   };
 }
 

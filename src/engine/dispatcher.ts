@@ -15,7 +15,8 @@ import {
 } from '../core/limits.ts';
 import { mergeAlerts } from '../core/merge-alerts.ts';
 import { matchRoutes, type Route } from '../core/route.ts';
-import type { AlertWrite, ReadOptions, SlotState, Store, StoreUsage } from '../store/store.ts';
+import type { AlertSlot, AlertWrite, ReadOptions, SlotState, Store, StoreUsage } from '../store/store.ts';
+import { SlotCache } from './slot-cache.ts';
 import type { IngestMetrics, LimitMetrics } from '../telemetry/metrics.ts';
 import type { Runtime } from './runtime.ts';
 
@@ -66,7 +67,13 @@ interface Addition {
 }
 
 const MAX_ATTEMPTS = 8;
-const ID_CACHE_SIZE = 100_000;
+const PLACE_CACHE_SIZE = 100_000;
+
+/** One group an alert is filed into. */
+interface Place {
+  readonly route: Route;
+  readonly header: GroupHeader;
+}
 
 export class Dispatcher implements AlertIngest {
   readonly #store: Store;
@@ -78,9 +85,12 @@ export class Dispatcher implements AlertIngest {
   readonly #retryReadOptions: ReadOptions | undefined;
   /** Only for the limits that need the store's totals. */
   readonly #ledger: UsageLedger | undefined;
-  /** Group keys repeat with every re-post; hashing them each time is a visible cost. */
+  /** Set for a remote store, whose reads cost a round trip and the store's time. */
+  readonly #cache: SlotCache | undefined;
+  /** By route tree: a reload brings a new tree, and the old one's entries go with it. */
+  readonly #places = new WeakMap<Route, Map<string, readonly Place[]>>();
+  /** Group ids by receiver and group key. */
   readonly #ids = new Map<string, Map<string, string>>();
-  #cachedIds = 0;
 
   constructor(deps: {
     store: Store;
@@ -89,6 +99,8 @@ export class Dispatcher implements AlertIngest {
     metrics: IngestMetrics;
     /** Absent: no limits, as in Alertmanager. */
     limits?: LimitOptions;
+    /** How many alert slots to remember this replica's writes of (SlotCache); 0 or absent: none. */
+    cachedSlots?: number;
   }) {
     this.#store = deps.store;
     this.#runtime = deps.runtime;
@@ -100,6 +112,9 @@ export class Dispatcher implements AlertIngest {
     if (limits && (limits.limits.groupsPerRoute > 0 || limits.limits.alerts > 0)) {
       this.#ledger = new UsageLedger(deps.store, limits.usageMaxAgeMs);
     }
+    // A guessed empty slot would meet the limits as a new alert: with limits, only what was read.
+    const cachedSlots = deps.cachedSlots ?? 0;
+    this.#cache = cachedSlots > 0 ? new SlotCache({ capacity: cachedSlots, guessEmpty: limits === undefined }) : undefined;
   }
 
   async ingest(alerts: readonly Alert[], now: number): Promise<IngestResult> {
@@ -129,19 +144,36 @@ export class Dispatcher implements AlertIngest {
     return { refused };
   }
 
+  /**
+   * Where an alert goes under the route tree `root`. Re-posts repeat the same label sets, and
+   * matching, group labels, the key and its hash are most of what filing an alert costs, so the
+   * answer is remembered by fingerprint, the identity Alertmanager gives an alert too.
+   */
+  #placesOf(root: Route, alert: Alert): readonly Place[] {
+    let byFingerprint = this.#places.get(root);
+    if (byFingerprint === undefined) this.#places.set(root, (byFingerprint = new Map()));
+    let places = byFingerprint.get(alert.fingerprint);
+    if (places === undefined) {
+      if (byFingerprint.size >= PLACE_CACHE_SIZE) byFingerprint.clear();
+      places = matchRoutes(root, alert.labels).map((route) => {
+        const labels = groupLabels(route, alert.labels);
+        const key = groupKey(route, labels);
+        return { route, header: { id: this.#groupId(route.receiver, key), key, routeId: route.id, receiver: route.receiver, labels } };
+      });
+      byFingerprint.set(alert.fingerprint, places);
+    }
+    return places;
+  }
+
+  /** New alerts of a group share its key: its hash is remembered too. */
   #groupId(receiver: string, key: string): string {
     let ids = this.#ids.get(receiver);
     if (ids === undefined) this.#ids.set(receiver, (ids = new Map()));
     let id = ids.get(key);
     if (id === undefined) {
-      if (this.#cachedIds >= ID_CACHE_SIZE) {
-        this.#ids.clear();
-        this.#cachedIds = 0;
-        return this.#groupId(receiver, key);
-      }
+      if (ids.size >= PLACE_CACHE_SIZE) ids.clear();
       id = groupId(receiver, key);
       ids.set(key, id);
-      this.#cachedIds++;
     }
     return id;
   }
@@ -149,17 +181,11 @@ export class Dispatcher implements AlertIngest {
   #slotUpdates(root: Route, alerts: readonly Alert[], rehoming: boolean): SlotUpdate[] {
     const bySlot = new Map<string, SlotUpdate>();
     for (const alert of alerts) {
-      for (const route of matchRoutes(root, alert.labels)) {
-        const labels = groupLabels(route, alert.labels);
-        const key = groupKey(route, labels);
-        const id = this.#groupId(route.receiver, key);
-        const slot = `${id}/${alert.fingerprint}`;
+      for (const { route, header } of this.#placesOf(root, alert)) {
+        const slot = `${header.id}/${alert.fingerprint}`;
         const update = bySlot.get(slot);
         if (update) update.incoming.push(alert);
-        else {
-          const header = { id, key, routeId: route.id, receiver: route.receiver, labels };
-          bySlot.set(slot, { header, route, incoming: [alert], rehoming });
-        }
+        else bySlot.set(slot, { header, route, incoming: [alert], rehoming });
       }
     }
     return [...bySlot.values()];
@@ -179,7 +205,7 @@ export class Dispatcher implements AlertIngest {
     retry: boolean,
   ): Promise<SlotUpdate[]> {
     const slots = updates.map((u) => ({ groupId: u.header.id, fingerprint: u.incoming[0].fingerprint }));
-    const states = await this.#store.readSlots(slots, retry ? this.#retryReadOptions : undefined);
+    const states = await this.#read(slots, retry, updates[0].rehoming);
     // Only new alerts meet the limits: the alerts a group holds always update.
     const adding = this.#limits ? emptySlots(states) : [];
     if (adding.length > 0 && this.#ledger) await this.#ledger.refresh(runtime.routes);
@@ -188,6 +214,7 @@ export class Dispatcher implements AlertIngest {
     const maxGroupAlerts = this.#limits?.limits.alertsPerGroup || undefined;
     const writing: SlotUpdate[] = [];
     const writes: AlertWrite[] = [];
+    const incarnations: GroupIncarnation[] = [];
     const additions: (Addition | undefined)[] = [];
     let earliestWake = Infinity;
     // Later alerts of a batch for a group the batch creates expect that new incarnation, so the
@@ -215,6 +242,7 @@ export class Dispatcher implements AlertIngest {
         : undefined;
       earliestWake = Math.min(earliestWake, create?.origin ?? Infinity, wakeAt ?? Infinity);
       writing.push(update);
+      incarnations.push((create ?? group) as GroupIncarnation);
       writes.push({
         group: update.header,
         alert,
@@ -230,8 +258,38 @@ export class Dispatcher implements AlertIngest {
     if (writes.length === 0) return [];
     if (retry) this.#metrics.ingestConflicts(writes.length);
     const applied = await this.#write(writes, additions);
+    if (this.#cache) this.#remember(this.#cache, writes, incarnations, applied);
     if (earliestWake !== Infinity) this.#onWake(earliestWake);
     return writing.filter((_, i) => !applied[i]);
+  }
+
+  /**
+   * The slots' states: from the cache where it knows them, else from the store. A retry reads
+   * the store, as does re-filing, which must not skip a write on a copy that may have gone.
+   */
+  async #read(slots: readonly AlertSlot[], retry: boolean, rehoming: boolean): Promise<SlotState[]> {
+    const cache = this.#cache;
+    if (cache === undefined || retry || rehoming) return this.#store.readSlots(slots, retry ? this.#retryReadOptions : undefined);
+    const states = new Array<SlotState>(slots.length);
+    const unknown: number[] = [];
+    slots.forEach((slot, i) => {
+      const known = cache.get(slot);
+      if (known === undefined) unknown.push(i);
+      else states[i] = known;
+    });
+    if (unknown.length > 0) {
+      const read = await this.#store.readSlots(unknown.map((i) => slots[i]));
+      unknown.forEach((i, k) => (states[i] = read[k]));
+    }
+    return states;
+  }
+
+  #remember(cache: SlotCache, writes: readonly AlertWrite[], incarnations: readonly GroupIncarnation[], applied: readonly boolean[]): void {
+    writes.forEach((write, i) => {
+      const slot = { groupId: write.group.id, fingerprint: write.alert.fingerprint };
+      if (applied[i]) cache.set(slot, incarnations[i], write.alert);
+      else cache.refused(slot);
+    });
   }
 
   /** The limits' verdicts, by update, on those that add an alert (`adding`, by index). */

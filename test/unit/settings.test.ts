@@ -199,6 +199,7 @@ describe('parseSettings', () => {
       assert.deepEqual(settings(['--storage.redis.url=redis://127.0.0.1:6379/0']).redis, {
         url: 'redis://127.0.0.1:6379/0',
         prefix: 'grouper',
+        cachedSlots: 100_000,
       });
     });
     it('takes sentinels with a master name and a password', () => {
@@ -217,6 +218,7 @@ describe('parseSettings', () => {
           sentinelMaster: 'mymaster',
           password: 's3cret',
           prefix: 'team-a',
+          cachedSlots: 100_000,
         },
       );
     });
@@ -227,7 +229,13 @@ describe('parseSettings', () => {
           { host: '10.0.0.2', port: 7000 },
         ],
         prefix: 'grouper',
+        cachedSlots: 100_000,
       });
+    });
+    it('takes the number of cached slots, 0 turning the cache off', () => {
+      assert.equal(settings(['--storage.redis.url=redis://x', '--storage.redis.cached-slots=0']).redis?.cachedSlots, 0);
+      assert.equal(settings(['--storage.redis.url=redis://x'], { GROUPER_STORAGE_REDIS_CACHED_SLOTS: '250000' }).redis?.cachedSlots, 250_000);
+      rejects(['--storage.redis.cached-slots=5'], {}, '--storage.redis.cached-slots: needs storage.redis.url, storage.redis.sentinels or storage.redis.cluster-nodes');
     });
     it('allows only one way to reach Redis', () => {
       rejects(

@@ -1,0 +1,93 @@
+import type { Alert } from '../core/alert.ts';
+import type { GroupIncarnation } from '../core/group.ts';
+import type { AlertSlot, SlotState } from '../store/store.ts';
+
+/** A slot that another writer changed behind this replica's back: read before writing it. */
+const CONTENDED = null;
+
+interface KnownGroup {
+  readonly group: GroupIncarnation;
+  /** By fingerprint. */
+  readonly alerts: Map<string, Alert | typeof CONTENDED>;
+}
+
+/**
+ * What this replica last wrote to each slot and group, so that a remote store need not be read
+ * before every write. Entries may be stale (another replica wrote since, a commit removed an
+ * alert or a group): that is safe because every write is a compare-and-set on what it was
+ * computed from. A refused write marks its slot contended, so the retry and every later write
+ * of that slot read the store first: two replicas that keep writing the same alerts (an HA pair
+ * of Prometheus servers, each sending to another replica) pay for one refusal per slot, not one
+ * per post. Bounded: past `capacity` slots, the groups first written longest ago are forgotten.
+ */
+export class SlotCache {
+  readonly #capacity: number;
+  /** Whether an unknown slot of a known group may be taken to be empty (see get). */
+  readonly #guessEmpty: boolean;
+  /** In the order first written: eviction drops the oldest groups. */
+  readonly #groups = new Map<string, KnownGroup>();
+  #alerts = 0;
+
+  constructor(options: { readonly capacity: number; readonly guessEmpty: boolean }) {
+    this.#capacity = options.capacity;
+    this.#guessEmpty = options.guessEmpty;
+  }
+
+  /**
+   * The slot's state as last written here, or undefined when the store must be read. With
+   * guessEmpty, a slot never written here in a group known here is guessed empty: right for
+   * every new alert, and when another replica filled it the write is refused and retried.
+   */
+  get({ groupId, fingerprint }: AlertSlot): SlotState | undefined {
+    const known = this.#groups.get(groupId);
+    if (known === undefined) return undefined;
+    const alert = known.alerts.get(fingerprint);
+    if (alert === CONTENDED) return undefined;
+    if (alert !== undefined) return { alert, group: known.group };
+    return this.#guessEmpty ? { group: known.group } : undefined;
+  }
+
+  /** A write of `alert` into the group's incarnation `group` was applied. */
+  set({ groupId, fingerprint }: AlertSlot, group: GroupIncarnation, alert: Alert): void {
+    const known = this.#known(groupId, group);
+    if (known.alerts.get(fingerprint) === CONTENDED) return;
+    this.#put(known, fingerprint, alert);
+  }
+
+  /** A write to the slot, computed from what this cache or the store said, was refused. */
+  refused({ groupId, fingerprint }: AlertSlot): void {
+    const known = this.#groups.get(groupId);
+    if (known !== undefined) this.#put(known, fingerprint, CONTENDED);
+  }
+
+  /** The entry of the group's incarnation `group`; a new incarnation replaces what was known. */
+  #known(groupId: string, group: GroupIncarnation): KnownGroup {
+    const known = this.#groups.get(groupId);
+    if (known !== undefined && known.group.createdAt === group.createdAt) return known;
+    if (known !== undefined) this.#drop(groupId, known);
+    const fresh = { group, alerts: new Map() };
+    this.#groups.set(groupId, fresh);
+    return fresh;
+  }
+
+  #put(known: KnownGroup, fingerprint: string, value: Alert | typeof CONTENDED): void {
+    const before = known.alerts.size;
+    known.alerts.set(fingerprint, value);
+    this.#alerts += known.alerts.size - before;
+    if (this.#alerts > this.#capacity) this.#evict();
+  }
+
+  #drop(groupId: string, known: KnownGroup): void {
+    this.#alerts -= known.alerts.size;
+    this.#groups.delete(groupId);
+  }
+
+  /** Drops the oldest groups until a tenth of the capacity is free. */
+  #evict(): void {
+    const target = this.#capacity - Math.ceil(this.#capacity / 10);
+    for (const [groupId, known] of this.#groups) {
+      if (this.#alerts <= target) break;
+      this.#drop(groupId, known);
+    }
+  }
+}
