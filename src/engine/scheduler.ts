@@ -1,8 +1,8 @@
-import { setMaxListeners } from 'node:events';
 import { planFlush, settleFlush } from '../core/flush.ts';
 import type { Claim, Store } from '../store/store.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import type { SchedulerMetrics } from '../telemetry/metrics.ts';
+import type { IngestResult } from './dispatcher.ts';
 import type { Notifier } from './notifier.ts';
 import type { Alert } from '../core/alert.ts';
 import { integrationsOf, placeGroup, type Runtime } from './runtime.ts';
@@ -34,15 +34,22 @@ export class Scheduler {
   readonly #notifier: Notifier;
   readonly #runtime: () => Runtime;
   readonly #clock: () => number;
-  readonly #rehome: (alerts: readonly Alert[], now: number) => Promise<unknown>;
+  readonly #rehome: (alerts: readonly Alert[], now: number) => Promise<IngestResult>;
   readonly #log: Logger;
   readonly #metrics: SchedulerMetrics;
   readonly #options: SchedulerOptions;
   readonly #inFlight = new Set<Promise<void>>();
-  readonly #abort = new AbortController();
+  /**
+   * One per flush in progress: stop() aborts them all. Deliveries listen on their own flush's
+   * signal, because an AbortSignal's listeners are a list that each add and remove walks.
+   */
+  readonly #deliveries = new Set<AbortController>();
+  #aborted = false;
   #running = false;
   #loopDone: Promise<void> = Promise.resolve();
   #sleepUntil = 0;
+  /** The earliest due time poked since the loop last began claiming. */
+  #pokedAt = Infinity;
   #wake: (() => void) | undefined;
 
   constructor(deps: {
@@ -51,7 +58,7 @@ export class Scheduler {
     runtime: () => Runtime;
     clock: () => number;
     /** Files alerts again through the route tree: those the config in force puts elsewhere. */
-    rehome: (alerts: readonly Alert[], now: number) => Promise<unknown>;
+    rehome: (alerts: readonly Alert[], now: number) => Promise<IngestResult>;
     logger: Logger;
     metrics: SchedulerMetrics;
     options?: Partial<SchedulerOptions>;
@@ -64,8 +71,6 @@ export class Scheduler {
     this.#log = deps.logger;
     this.#metrics = deps.metrics;
     this.#options = { ...defaultSchedulerOptions, ...deps.options };
-    // Every delivery in flight listens on the one shutdown signal.
-    setMaxListeners(0, this.#abort.signal);
   }
 
   start(): void {
@@ -76,6 +81,9 @@ export class Scheduler {
 
   /** Something became due at `at`: wake the loop if it sleeps past that. */
   poke(at: number): void {
+    // While the loop is claiming it is not asleep, and its read of the next due time may
+    // predate this write: kept for the sleep that follows.
+    this.#pokedAt = Math.min(this.#pokedAt, at);
     if (at < this.#sleepUntil) this.#wake?.();
   }
 
@@ -87,7 +95,10 @@ export class Scheduler {
     this.#running = false;
     this.#wake?.();
     await this.#loopDone;
-    const timer = setTimeout(() => this.#abort.abort(), timeoutMs);
+    const timer = setTimeout(() => {
+      this.#aborted = true;
+      for (const delivery of this.#deliveries) delivery.abort();
+    }, timeoutMs);
     await Promise.allSettled([...this.#inFlight]);
     clearTimeout(timer);
   }
@@ -95,6 +106,7 @@ export class Scheduler {
   async #loop(): Promise<void> {
     while (this.#running) {
       const now = this.#clock();
+      this.#pokedAt = Infinity;
       let sleepTo = now + this.#options.pollMs;
       try {
         const free = this.#options.maxInFlight - this.#inFlight.size;
@@ -109,7 +121,7 @@ export class Scheduler {
       } catch (err) {
         this.#log.error({ err }, 'claiming due groups failed');
       }
-      await this.#sleep(sleepTo);
+      await this.#sleep(Math.min(sleepTo, this.#pokedAt));
     }
   }
 
@@ -157,6 +169,9 @@ export class Scheduler {
 
   async #flush(claim: Claim): Promise<void> {
     if (claim.takenOver) this.#metrics.leaseTakeover();
+    const delivery = new AbortController();
+    if (this.#aborted) delivery.abort();
+    this.#deliveries.add(delivery);
     try {
       const group = await this.#store.loadGroup(claim.groupId);
       if (group === undefined) return;
@@ -164,7 +179,13 @@ export class Scheduler {
       const now = this.#clock();
       const { route, strays } = placeGroup(runtime, group);
       const receiver = route && runtime.receivers.get(route.receiver);
-      if (strays.length > 0) await this.#rehome(strays, now);
+      if (strays.length > 0) {
+        const { refused } = await this.#rehome(strays, now);
+        if (refused.length > 0) {
+          const limits = [...new Set(refused.map((refusal) => refusal.limit))];
+          this.#log.warn({ group: group.key, refused: refused.length, limits }, 'alerts the configuration in force files elsewhere were refused there by a limit and leave this group');
+        }
+      }
       const leaving = strays.map((a) => ({ fingerprint: a.fingerprint, updatedAt: a.updatedAt }));
       if (route === undefined || receiver === undefined) {
         this.#log.info({ group: group.key, alerts: strays.length }, 'group has no route in the config in force; its alerts were filed again');
@@ -191,12 +212,12 @@ export class Scheduler {
                     reason: send.reason,
                   },
                   deadline,
-                  this.#abort.signal,
+                  delivery.signal,
                 ),
           ),
         ),
       );
-      if (this.#abort.signal.aborted) {
+      if (delivery.signal.aborted) {
         // Shutting down mid-delivery: hand the tick back untouched for another replica.
         await this.#store.commit(claim, { tick: group.lastTick, log: {}, removeResolved: leaving, nextDue: now });
         return;
@@ -214,6 +235,8 @@ export class Scheduler {
       }
     } catch (err) {
       this.#log.error({ err, groupId: claim.groupId }, 'flush failed');
+    } finally {
+      this.#deliveries.delete(delivery);
     }
   }
 }
