@@ -1,5 +1,4 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { request, type Dispatcher } from 'undici';
 import type { WebhookConfig } from '../config/config.ts';
 import { ConcurrencyLimiter } from './concurrency-limiter.ts';
 import {
@@ -11,6 +10,7 @@ import { NotifyError, abortError } from './notify-error.ts';
 import { deliver, type DeliveryResult } from './retry.ts';
 import type { WebhookMessage } from './webhook-message.ts';
 import { buildWebhookPayload } from './webhook-payload.ts';
+import { postWebhook, type WebhookAnswer, type WebhookTarget } from './webhook-post.ts';
 import { webhookRequest } from './webhook-request.ts';
 import type { NotificationOutcome, NotifyMetrics } from '../telemetry/metrics.ts';
 
@@ -35,9 +35,6 @@ export interface WebhookNotifierOptions {
 }
 
 export const DEFAULT_MAX_IN_FLIGHT_PER_RECEIVER = 32;
-const ERROR_BODY_LIMIT = 1024;
-// Past this much of an error body, closing the connection is cheaper than reading on.
-const DISCARD_LIMIT = 64 * 1024;
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 const RETRY_MESSAGE = 'Notify attempt failed, will retry later';
 
@@ -52,6 +49,7 @@ export class WebhookNotifier {
   readonly #now: () => number;
   readonly #sleep: (ms: number, signal: AbortSignal) => Promise<void>;
   readonly #metrics: NotifyMetrics | undefined;
+  readonly #targets = new WeakMap<WebhookConfig, WebhookTarget>();
 
   constructor(options: WebhookNotifierOptions) {
     this.#userAgent = `Grouper/${options.version}`;
@@ -129,42 +127,39 @@ export class WebhookNotifier {
 
   async #request(config: WebhookConfig, body: string, signal: AbortSignal): Promise<void> {
     if (signal.aborted) throw abortError(signal);
-    const controller = new AbortController();
-    const onAbort = (): void => controller.abort();
+    const post = postWebhook(this.#dispatchers.dispatcherFor(config.httpConfig), this.#target(config), body);
+    const onAbort = (): void => post.stop(abortError(signal));
     signal.addEventListener('abort', onAbort, { once: true });
-    let timedOut = false;
     const timer =
       config.timeout > 0
         ? setTimeout(() => {
-            timedOut = true;
-            controller.abort();
+            const message = `Post "<redacted>": configured webhook timeout reached (${config.timeout}ms)`;
+            post.stop(new NotifyError('GROUPER_NOTIFY_TIMEOUT', message, true));
           }, config.timeout)
         : undefined;
+    let answer: WebhookAnswer;
     try {
-      const { url, headers } = webhookRequest(config, this.#userAgent);
-      const response = await request(url, {
-        method: 'POST',
-        headers,
-        body,
-        dispatcher: this.#dispatchers.dispatcherFor(config.httpConfig),
-        signal: controller.signal,
-      });
-      await check(response, config.httpConfig.followRedirects);
+      answer = await post.answer;
     } catch (error) {
       if (error instanceof NotifyError) throw error;
-      if (signal.aborted) throw abortError(signal);
-      if (timedOut) {
-        throw new NotifyError(
-          'GROUPER_NOTIFY_TIMEOUT',
-          `Post "<redacted>": configured webhook timeout reached (${config.timeout}ms)`,
-          true,
-        );
-      }
       throw new NotifyError('GROUPER_NOTIFY_TRANSPORT', `Post "<redacted>": ${detail(error)}`, true);
     } finally {
       clearTimeout(timer);
       signal.removeEventListener('abort', onAbort);
     }
+    check(answer, config.httpConfig.followRedirects);
+  }
+
+  /** A config's origin, path and headers, worked out once: configs are immutable and reloads replace them. */
+  #target(config: WebhookConfig): WebhookTarget {
+    let target = this.#targets.get(config);
+    if (target === undefined) {
+      const { url, headers } = webhookRequest(config, this.#userAgent);
+      const { origin, pathname, search } = new URL(url);
+      target = { origin, path: `${pathname}${search}`, headers };
+      this.#targets.set(config, target);
+    }
+    return target;
   }
 }
 
@@ -194,37 +189,15 @@ function payload(config: WebhookConfig, message: WebhookMessage): string {
   }
 }
 
-/** Alertmanager's reading of a webhook response. Always drains the body for connection reuse. */
-async function check(response: Dispatcher.ResponseData, followRedirects: boolean): Promise<void> {
-  const { statusCode } = response;
-  if (statusCode >= 200 && statusCode < 300) {
-    await response.body.dump();
-    return;
-  }
-  if (followRedirects && REDIRECT_STATUSES.has(statusCode) && response.headers.location !== undefined) {
-    await response.body.dump();
+/** Alertmanager's reading of a webhook response. */
+function check({ statusCode, hasLocation, body }: WebhookAnswer, followRedirects: boolean): void {
+  if (statusCode >= 200 && statusCode < 300) return;
+  if (followRedirects && REDIRECT_STATUSES.has(statusCode) && hasLocation) {
     const text = `Post "<redacted>": stopped after ${MAX_FOLLOWED_REDIRECTS + 1} redirects`;
     throw new NotifyError('GROUPER_NOTIFY_TRANSPORT', text, true);
   }
-  const details = await readPrefix(response.body, ERROR_BODY_LIMIT);
-  const text = `unexpected status code ${statusCode}${details === '' ? '' : `: ${details}`}`;
+  const text = `unexpected status code ${statusCode}${body === '' ? '' : `: ${body}`}`;
   throw new NotifyError('GROUPER_NOTIFY_STATUS', text, statusCode >= 500 && statusCode < 600, statusCode);
-}
-
-/** The first `limit` bytes of `body` as text (a cut last character dropped); reads the rest away. */
-async function readPrefix(body: AsyncIterable<Buffer>, limit: number): Promise<string> {
-  const kept: Buffer[] = [];
-  let keptBytes = 0;
-  let readBytes = 0;
-  for await (const chunk of body) {
-    if (keptBytes < limit) {
-      kept.push(chunk);
-      keptBytes += chunk.length;
-    }
-    readBytes += chunk.length;
-    if (readBytes > DISCARD_LIMIT) break;
-  }
-  return new TextDecoder().decode(Buffer.concat(kept).subarray(0, limit), { stream: true });
 }
 
 /** An undici or socket error's message, with its code when the message lacks it. */

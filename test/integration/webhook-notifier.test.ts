@@ -430,6 +430,21 @@ describe('WebhookNotifier over HTTP', () => {
     assert.equal(error.message, `unexpected status code 429: ${'é'.repeat(512)}`);
   });
 
+  it('stops reading an endless error body after 64 KiB and reports its start', async (t) => {
+    const server = await serve(t, (_request, response) => {
+      response.statusCode = 503;
+      const chunk = 'x'.repeat(16 * 1024);
+      // Never ends: the notifier must give up reading, not wait for the end.
+      const timer = setInterval(() => response.write(chunk), 1);
+      response.on('close', () => clearInterval(timer));
+    });
+    const error = await rejection(notifierFor(t).send(webhook(server.url), message(), new AbortController().signal));
+    assert.equal(error.code, 'GROUPER_NOTIFY_STATUS');
+    assert.equal(error.status, 503);
+    assert.equal(error.retryable, true);
+    assert.equal(error.message, `unexpected status code 503: ${'x'.repeat(1024)}`);
+  });
+
   it('times a hanging request out after the webhook timeout (retryable)', async (t) => {
     const server = await serve(t, () => {});
     const started = performance.now();
