@@ -46,7 +46,12 @@ export interface Scenario {
 
 export type CandidateKind = 'grouper' | 'alertmanager';
 
-const DELIVERY_TOLERANCE_MS = 400;
+/**
+ * Twenty scenarios run at once, each with an Alertmanager and a Grouper of its own, on two
+ * cores: a fresh process's first flush has been seen up to about 0.55 s late then (14–22 ms on
+ * an idle machine). Ticks in the scenarios are at least 1 s apart, so this still tells them apart.
+ */
+const DELIVERY_TOLERANCE_MS = 600;
 const INVENTED_TIME_TOLERANCE_MS = 300;
 /** A POST later than this makes the run meaningless (the machine is too busy for the timings). */
 const MAX_POST_LATENESS_MS = 150;
