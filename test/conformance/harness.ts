@@ -56,7 +56,7 @@ const INVENTED_TIME_TOLERANCE_MS = 300;
 /** A POST later than this makes the run meaningless (the machine is too busy for the timings). */
 const MAX_POST_LATENESS_MS = 150;
 const LEAD_MS = 300;
-/** Every scenario starts its processes at once: ~20 Grouper processes under tsx need ~20 s of 2 cores. */
+/** For one process to start while others start too: ~20 Grouper processes under tsx need ~20 s of 2 cores. */
 export const STARTUP_TIMEOUT_MS = 60_000;
 
 export interface SystemRun {

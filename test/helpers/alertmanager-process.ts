@@ -30,7 +30,7 @@ export function startAlertmanager(options: AlertmanagerOptions): Promise<Service
         '--log.level=warn',
       ],
       url: `http://127.0.0.1:${port}`,
-      readyTimeoutMs: options.readyTimeoutMs ?? 15_000,
+      readyTimeoutMs: options.readyTimeoutMs ?? 60_000,
       stopTimeoutMs: 5_000,
       cleanup: () => rm(dir, { recursive: true, force: true }),
     };

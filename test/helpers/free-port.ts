@@ -16,7 +16,11 @@ export async function freePort(): Promise<number> {
 
 function osAssignedPort(): Promise<number> {
   return new Promise((resolve, reject) => {
-    const server = createServer();
+    // A client still reconnecting to a port some test let go may get in while this listens.
+    const server = createServer((socket) => {
+      socket.on('error', () => {});
+      socket.destroy();
+    });
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();

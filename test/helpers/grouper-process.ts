@@ -46,7 +46,7 @@ export async function startGrouper(options: GrouperOptions): Promise<GrouperProc
       cwd: REPO_ROOT,
       env: { ...process.env, ...options.env },
       url: `http://127.0.0.1:${port}`,
-      readyTimeoutMs: options.readyTimeoutMs ?? 20_000,
+      readyTimeoutMs: options.readyTimeoutMs ?? 60_000,
       stopTimeoutMs: 5_000,
       cleanup: () => rm(dir, { recursive: true, force: true }),
     };

@@ -116,7 +116,7 @@ async function linkedReplica(
   const server = await startRedisServer();
   t.after(() => server.stop());
   const link = await CuttableProxy.start(server.port);
-  t.after(() => link.cut());
+  t.after(() => link.close());
   const replica = await openReplica(link.port, 'grouper', options);
   t.after(() => replica.store.close());
   const other = await openRedisStore(server.port, 'grouper');
@@ -126,7 +126,7 @@ async function linkedReplica(
 
 async function cut(link: CuttableProxy, replica: Replica): Promise<void> {
   const closed = once(replica.client, 'close');
-  await link.cut();
+  link.cut();
   await closed;
 }
 
@@ -301,7 +301,7 @@ describe('FailoverStore', () => {
       const g1redis = entry(T + 330_000, ['a1', 'a2', 'a3']);
       assert.ok(await other.commit(g1again, outcome(T + 330_000, T + 630_000, { log: { [W1]: g1redis } })));
 
-      await link.restore();
+      link.restore();
       await replica.metrics.switchedTo('redis');
       for (const id of ['g1', 'g2', 'g3', 'g4']) inRedis.set(id, sorted(await other.loadGroup(id)));
       inRedis.set('g5', await other.loadGroup('g5'));
@@ -315,7 +315,7 @@ describe('FailoverStore', () => {
     after(async () => {
       await replica.store.close();
       await other.close();
-      await link.cut();
+      await link.close();
       await server.stop();
     });
 
@@ -400,7 +400,7 @@ describe('FailoverStore', () => {
     await cut(link, replica);
     assert.deepEqual(await replica.store.writeAlerts([createWrite('g1', 'a1', T)]), [true]);
     const [claim] = await replica.store.claimDue(T, LEASE, 10);
-    await link.restore();
+    link.restore();
 
     await entered[0].promise;
     assert.deepEqual(await replica.store.writeAlerts([createWrite('g2', 'a1', T)]), [true]);
@@ -428,7 +428,7 @@ describe('FailoverStore', () => {
     await cut(link, replica);
     assert.deepEqual(await replica.store.writeAlerts([createWrite('g1', 'a1', T)]), [true]);
     const [claim] = await replica.store.claimDue(T, LEASE, 10);
-    await link.restore();
+    link.restore();
     await replica.metrics.switchedTo('redis');
 
     assert.deepEqual(await other.claimDue(T + LEASE - 1, LEASE, 10), [], 'offered while the flush on memory still sends');
@@ -444,7 +444,7 @@ describe('FailoverStore', () => {
     const server = await startRedisServer();
     t.after(() => server.stop());
     const link = await CuttableProxy.start(server.port);
-    t.after(() => link.cut());
+    t.after(() => link.close());
     const firstMerged = deferred();
     const writing = deferred();
     t.after(() => writing.resolve());
@@ -477,7 +477,7 @@ describe('FailoverStore', () => {
     await replica.store.writeAlerts([createWrite('g1', 'a1', T)]);
     memory.slow = true;
     const slowWrite = replica.store.writeAlerts([createWrite('g2', 'a1', T)]);
-    await link.restore();
+    link.restore();
     await firstMerged.promise;
     await setImmediate();
     writing.resolve();
@@ -492,14 +492,14 @@ describe('FailoverStore', () => {
     const server = await startRedisServer();
     t.after(() => server.stop());
     const link = await CuttableProxy.start(server.port);
-    t.after(() => link.cut());
+    t.after(() => link.close());
     const replica = await openReplica(link.port, 'grouper');
     t.after(() => replica.store.close());
 
     await cut(link, replica);
     await replica.metrics.switchedTo('memory');
     assert.equal(replica.store.mode, 'memory');
-    await link.restore();
+    link.restore();
     await replica.metrics.switchedTo('redis');
     assert.deepEqual(replica.metrics.switches, ['memory', 'redis']);
   });
@@ -508,7 +508,7 @@ describe('FailoverStore', () => {
     const server = await startRedisServer();
     t.after(() => server.stop());
     const link = await CuttableProxy.start(server.port);
-    t.after(() => link.cut());
+    t.after(() => link.close());
     let attempts = 0;
     const replica = await openReplica(link.port, 'grouper', {
       wrapMerge: (merge) => ({
@@ -524,7 +524,7 @@ describe('FailoverStore', () => {
 
     await cut(link, replica);
     await replica.store.writeAlerts([createWrite('g1', 'a1', T)]);
-    await link.restore();
+    link.restore();
     await replica.metrics.switchedTo('redis');
 
     assert.ok(attempts >= 2);
