@@ -58,6 +58,8 @@ interface SlotUpdate {
   readonly incoming: Alert[];
   /** Re-filed from a group the config no longer routes it to: yields to a newer stored copy. */
   readonly rehoming: boolean;
+  /** All the alert's places, when worked out for this batch rather than found in the cache. */
+  readonly placed?: readonly Place[];
 }
 
 /** What one admitted write adds to the store's usage: always an alert, maybe a group. */
@@ -145,24 +147,34 @@ export class Dispatcher implements AlertIngest {
   }
 
   /**
-   * Where an alert goes under the route tree `root`. Re-posts repeat the same label sets, and
-   * matching, group labels, the key and its hash are most of what filing an alert costs, so the
-   * answer is remembered by fingerprint, the identity Alertmanager gives an alert too.
+   * Placements remembered under the route tree `root`, by fingerprint. Re-posts repeat the same
+   * label sets, and matching, group labels, the key and its hash are most of what filing an
+   * alert costs. Only alerts already stored are remembered (#rememberPlaces): a storm of new
+   * alerts would otherwise fill the cache with entries most of which are never looked up again,
+   * at a cost (young objects kept by an old map) that showed as a fifth of the ingest time.
    */
-  #placesOf(root: Route, alert: Alert): readonly Place[] {
+  #placeCache(root: Route): Map<string, readonly Place[]> {
     let byFingerprint = this.#places.get(root);
     if (byFingerprint === undefined) this.#places.set(root, (byFingerprint = new Map()));
-    let places = byFingerprint.get(alert.fingerprint);
-    if (places === undefined) {
+    return byFingerprint;
+  }
+
+  #place(root: Route, alert: Alert): readonly Place[] {
+    return matchRoutes(root, alert.labels).map((route) => {
+      const labels = groupLabels(route, alert.labels);
+      const key = groupKey(route, labels);
+      return { route, header: { id: this.#groupId(route.receiver, key), key, routeId: route.id, receiver: route.receiver, labels } };
+    });
+  }
+
+  #rememberPlaces(root: Route, updates: readonly SlotUpdate[], states: readonly SlotState[]): void {
+    let byFingerprint: Map<string, readonly Place[]> | undefined;
+    updates.forEach(({ placed, incoming }, i) => {
+      if (placed === undefined || states[i].alert === undefined) return;
+      byFingerprint ??= this.#placeCache(root);
       if (byFingerprint.size >= PLACE_CACHE_SIZE) byFingerprint.clear();
-      places = matchRoutes(root, alert.labels).map((route) => {
-        const labels = groupLabels(route, alert.labels);
-        const key = groupKey(route, labels);
-        return { route, header: { id: this.#groupId(route.receiver, key), key, routeId: route.id, receiver: route.receiver, labels } };
-      });
-      byFingerprint.set(alert.fingerprint, places);
-    }
-    return places;
+      byFingerprint.set(incoming[0].fingerprint, placed);
+    });
   }
 
   /** New alerts of a group share its key: its hash is remembered too. */
@@ -180,12 +192,16 @@ export class Dispatcher implements AlertIngest {
 
   #slotUpdates(root: Route, alerts: readonly Alert[], rehoming: boolean): SlotUpdate[] {
     const bySlot = new Map<string, SlotUpdate>();
+    const cached = this.#places.get(root);
     for (const alert of alerts) {
-      for (const { route, header } of this.#placesOf(root, alert)) {
+      const known = cached?.get(alert.fingerprint);
+      const places = known ?? this.#place(root, alert);
+      const placed = known === undefined ? places : undefined;
+      for (const { route, header } of places) {
         const slot = `${header.id}/${alert.fingerprint}`;
         const update = bySlot.get(slot);
         if (update) update.incoming.push(alert);
-        else bySlot.set(slot, { header, route, incoming: [alert], rehoming });
+        else bySlot.set(slot, { header, route, incoming: [alert], rehoming, placed });
       }
     }
     return [...bySlot.values()];
@@ -206,6 +222,7 @@ export class Dispatcher implements AlertIngest {
   ): Promise<SlotUpdate[]> {
     const slots = updates.map((u) => ({ groupId: u.header.id, fingerprint: u.incoming[0].fingerprint }));
     const states = await this.#read(slots, retry, updates[0].rehoming);
+    this.#rememberPlaces(runtime.root, updates, states);
     // Only new alerts meet the limits: the alerts a group holds always update.
     const adding = this.#limits ? emptySlots(states) : [];
     if (adding.length > 0 && this.#ledger) await this.#ledger.refresh(runtime.routes);
