@@ -99,7 +99,7 @@ export class RedisStore implements Store {
         const keys = this.#keys.shard(shard);
         const { command } = scripts.writeAlerts;
         const call: [string, ...string[]] = [command, keys.due, keys.ids, keys.counts, keys.meta, keys.alerts, keys.log, String(this.#grace), this.#countUsage];
-        for (const i of items) pushWriteFields(call, writes[i]);
+        for (const i of items) call.push(packWrite(writes[i]));
         return call;
       }),
     )) as number[][];
@@ -256,19 +256,17 @@ function byShard<T>(items: readonly T[], groupIdOf: (item: T) => string): { shar
   return [...shards].map(([shard, indexes]) => ({ shard, items: indexes }));
 }
 
-/** Appends one write's fields of lua/write-alerts-3.lua: 8, and 6 more when it may create its group. */
-function pushWriteFields(call: string[], { group, alert, expected, create, wakeAt, maxGroupAlerts }: AlertWrite): void {
-  call.push(
-    group.id,
-    alert.fingerprint,
-    encodeAlert(alert),
-    optional(expected.alertUpdatedAt),
-    optional(expected.groupCreatedAt),
-    optional(wakeAt),
-    optional(maxGroupAlerts),
-  );
-  if (create === undefined) call.push('');
-  else call.push('1', group.key, group.routeId, group.receiver, JSON.stringify(group.labels), String(create.createdAt), String(create.origin));
+/**
+ * One write's argument of lua/write-alerts-3.lua: its fields joined by NUL bytes, which none
+ * holds (JSON and group keys escape them; config loading refuses them in receiver names).
+ */
+function packWrite({ group, alert, expected, create, wakeAt, maxGroupAlerts }: AlertWrite): string {
+  const fields =
+    `${group.id}\0${alert.fingerprint}\0${encodeAlert(alert)}\0${optional(expected.alertUpdatedAt)}\0` +
+    `${optional(expected.groupCreatedAt)}\0${optional(wakeAt)}\0${optional(maxGroupAlerts)}\0`;
+  if (create === undefined) return fields;
+  const labels = JSON.stringify(group.labels);
+  return `${fields}1\0${group.key}\0${group.routeId}\0${group.receiver}\0${labels}\0${create.createdAt}\0${create.origin}`;
 }
 
 /** How an optional number crosses into Lua: '' for absent, else as String() writes it. */

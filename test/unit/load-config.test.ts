@@ -425,6 +425,9 @@ describe('parseConfig: receivers', () => {
   it('rejects duplicate names', () => {
     rejects(receivers('  - name: a', '  - name: a'), 'alertmanager.yml:5: receivers[1].name: receiver name "a" is not unique');
   });
+  it('rejects a receiver name holding a NUL byte, which the Redis store uses as a separator', () => {
+    rejects(receivers('  - name: a', '  - name: "b\\0c"'), 'alertmanager.yml:5: receivers[1].name: a receiver name cannot hold a NUL byte');
+  });
   it('rejects a receiver without a name', () => {
     rejects(receivers('  - name: a', '  - webhook_configs: []'), 'alertmanager.yml:5: receivers[1]: a receiver needs a name');
   });

@@ -3,34 +3,48 @@
 -- KEYS: 1 shard due zset, 2 shard id index, 3 shard counts hash
 -- ARGV: 1 meta key prefix, 2 alerts key prefix, 3 log key prefix, 4 grace ms,
 --       5 '1' to count the alerts added in the shard's counts now ('' = at the group's next commit),
---       then per write: group id, fingerprint, encoded alert,
+--       then one argument per write, its fields joined by NUL bytes (one argument costs the
+--       client far less than eight to fourteen): group id, fingerprint, encoded alert,
 --       expected alert updatedAt ('' = absent), expected group createdAt ('' = absent),
 --       wake at ('' = none), most alerts the group may hold to add one ('' = any),
 --       '1' when 6 more fields follow with the group to create if absent (key, route id,
---       receiver, labels JSON, createdAt, origin), '' when the write creates nothing
+--       receiver, labels JSON, createdAt, origin), '' when the write creates nothing.
+--       No field holds a NUL byte (check-writes.ts).
 -- Returns one integer per write: 1 when written, 0 when an expectation failed (then that write
 -- changed nothing).
 local due, ids, counts = KEYS[1], KEYS[2], KEYS[3]
 local grace, count_now = ARGV[4], ARGV[5] ~= ''
-local FIELDS, CREATE_FIELDS = 8, 6
+
+local function fields_of(packed)
+  local fields, from = {}, 1
+  while true do
+    local at = string.find(packed, '\0', from, true)
+    if not at then
+      fields[#fields + 1] = string.sub(packed, from)
+      return fields
+    end
+    fields[#fields + 1] = string.sub(packed, from, at - 1)
+    from = at + 1
+  end
+end
 
 -- Keys get their expiry when the group is created or its due time moves: a write that does
 -- neither leaves the expiry the last claim or commit set, which already outlasts the due time.
-local function write(a)
-  local id, fingerprint = ARGV[a], ARGV[a + 1]
+local function write(f)
+  local id, fingerprint = f[1], f[2]
   local meta, alerts = ARGV[1] .. id, ARGV[2] .. id
   local created_at = redis.call('HGET', meta, 'createdAt') or ''
-  if created_at ~= ARGV[a + 4] then return 0 end
+  if created_at ~= f[5] then return 0 end
   -- An alert exists only inside its group: leftovers of an expired group do not count.
   local stored = ''
   if created_at ~= '' then
     local alert = redis.call('HGET', alerts, fingerprint)
     if alert then stored = updated_at(alert) end
   end
-  if stored ~= ARGV[a + 3] then return 0 end
+  if stored ~= f[4] then return 0 end
   -- Checked here, atomically, so that concurrent writers cannot fill a group beyond its limit.
   local adds = stored == ''
-  local max_alerts = ARGV[a + 6]
+  local max_alerts = f[7]
   if adds and created_at ~= '' and max_alerts ~= '' and redis.call('HLEN', alerts) >= tonumber(max_alerts) then
     return 0
   end
@@ -38,17 +52,17 @@ local function write(a)
   local log = ARGV[3] .. id
   local due_moved = nil
   if created_at == '' then
-    local origin = ARGV[a + 13]
+    local origin = f[14]
     redis.call('DEL', alerts, log)
-    redis.call('HSET', meta, 'key', ARGV[a + 8], 'routeId', ARGV[a + 9], 'receiver', ARGV[a + 10],
-      'labels', ARGV[a + 11], 'createdAt', ARGV[a + 12], 'origin', origin, 'lastTick', '0')
+    redis.call('HSET', meta, 'key', f[9], 'routeId', f[10], 'receiver', f[11],
+      'labels', f[12], 'createdAt', f[13], 'origin', origin, 'lastTick', '0')
     list_group(due, ids, id, origin)
     due_moved = origin
   end
-  redis.call('HSET', alerts, fingerprint, ARGV[a + 2])
+  redis.call('HSET', alerts, fingerprint, f[3])
   if count_now then
     if created_at == '' then
-      count_group(counts, id, ARGV[a + 9], 1)
+      count_group(counts, id, f[10], 1)
     elseif adds then
       -- The hot path: two increments. A group not counted yet gets its route at its next commit.
       redis.call('HINCRBY', counts, 'alerts', 1)
@@ -56,7 +70,7 @@ local function write(a)
     end
   end
 
-  local wake_at = ARGV[a + 5]
+  local wake_at = f[6]
   if wake_at ~= '' then
     local wake = tonumber(wake_at)
     if redis.call('HEXISTS', meta, 'token') == 1 then
@@ -74,9 +88,5 @@ local function write(a)
 end
 
 local results = {}
-local a = 6
-while a <= #ARGV do
-  results[#results + 1] = write(a)
-  a = a + FIELDS + (ARGV[a + 7] == '1' and CREATE_FIELDS or 0)
-end
+for i = 6, #ARGV do results[#results + 1] = write(fields_of(ARGV[i])) end
 return results
