@@ -69,7 +69,7 @@ export class RedisStore implements Store {
       shards.map(({ shard, items }): RedisCall => {
         const keys = this.#keys.shard(shard);
         const call: [string, ...string[]] = [scripts.readSlots.command, keys.due, keys.meta, keys.alerts, sizes ? '1' : ''];
-        for (const i of items) call.push(slots[i].groupId, slots[i].fingerprint);
+        for (const i of items) call.push(`${slots[i].groupId}\0${slots[i].fingerprint}`);
         return call;
       }),
     )) as (string | number | null)[][];
