@@ -335,7 +335,7 @@ function readReceivers(reader: ConfigReader, at: Field | undefined, globalHttp: 
     const nameField = fields.get('name');
     const name = nameField ? reader.string(nameField) : '';
     if (!nameField || name === '') reader.fail(item, 'a receiver needs a name');
-    // The Redis store separates a write's fields with NUL bytes (lua/write-alerts-3.lua).
+    // The Redis store separates a write's fields with NUL bytes (lua/write-alerts-1.lua).
     if (name.includes('\0')) reader.fail(nameField, 'a receiver name cannot hold a NUL byte');
     if (names.has(name)) reader.fail(nameField, `receiver name ${JSON.stringify(name)} is not unique`);
     names.add(name);

@@ -22,7 +22,7 @@ function readLua(file: string): string {
 
 export const scripts = {
   readSlots: luaScript('read-slots', 1),
-  writeAlerts: luaScript('write-alerts', 3),
+  writeAlerts: luaScript('write-alerts', 1),
   claimDue: luaScript('claim-due', 4),
   commit: luaScript('commit', 6),
   extendLease: luaScript('extend-lease', 4),

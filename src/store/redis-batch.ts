@@ -1,33 +1,22 @@
 import type { Cluster, Redis } from 'ioredis';
-import { StoreError, toStoreError } from './store-errors.ts';
+import { toStoreError } from './store-errors.ts';
 
 /** One command: its name (a Redis command or a defined script) and arguments. */
 export type RedisCall = readonly [command: string, ...args: (string | number)[]];
 
 /**
- * Sends the calls in one round trip and returns their replies in order. On one Redis, several
- * calls go as one pipeline. A lone call, and every call on a Cluster (where a pipeline may only
- * span one node), is issued directly: the client pipelines automatically (createRedisClient), so
- * the lone calls of concurrent batches, e.g. the loads and commits of many flushes at once, leave
- * together too.
+ * Sends the calls and returns their replies in order. Each is issued directly: the client
+ * pipelines automatically (createRedisClient), so calls issued in the same tick leave in one
+ * write, in the order issued, and so do the lone calls of concurrent batches (e.g. the loads and
+ * commits of many flushes at once). An explicit pipeline would leave at once, ahead of commands
+ * issued before it and still queued: a usage read could then miss a write called before it.
  */
 export async function execBatch(client: Redis | Cluster, calls: readonly RedisCall[]): Promise<unknown[]> {
   if (calls.length === 0) return [];
+  const commands = client as unknown as Record<string, (...args: (string | number)[]) => Promise<unknown>>;
   try {
-    if (calls.length === 1 || client.isCluster) {
-      const commands = client as unknown as Record<string, (...args: (string | number)[]) => Promise<unknown>>;
-      return await Promise.all(calls.map(([command, ...args]) => commands[command](...args)));
-    }
-    return repliesOf(await client.pipeline(calls.map((call) => [...call])).exec());
+    return await Promise.all(calls.map(([command, ...args]) => commands[command](...args)));
   } catch (err) {
     throw toStoreError(err);
   }
-}
-
-function repliesOf(results: [error: Error | null, reply: unknown][] | null): unknown[] {
-  if (results === null) throw new StoreError('UNAVAILABLE', 'Redis discarded the batch');
-  return results.map(([error, reply]) => {
-    if (error) throw error;
-    return reply;
-  });
 }

@@ -42,13 +42,16 @@ export interface GroupKeys {
  */
 export class RedisKeys {
   readonly #shards: readonly ShardKeys[];
+  /** `<prefix>:{`, from which scripts that take several shards name keys (lua/shared.lua, shard_key). */
+  readonly tagPrefix: string;
 
   constructor(prefix: string) {
     if (/[{}]/.test(prefix)) {
       throw new StoreError('BAD_SETTINGS', `Redis key prefix ${JSON.stringify(prefix)} must not contain { or }`);
     }
+    this.tagPrefix = `${prefix}:{`;
     this.#shards = ALL_SHARDS.map((shard) => {
-      const tag = `${prefix}:{${shard}}:`;
+      const tag = `${this.tagPrefix}${shard}}:`;
       return {
         due: `${tag}due`,
         ids: `${tag}ids`,

@@ -1,21 +1,24 @@
--- Reads alert slots of one shard: each slot's group incarnation and stored alert.
--- KEYS: 1 shard due zset (names the shard; not read)
--- ARGV: 1 meta key prefix, 2 alerts key prefix, 3 '1' to read group sizes too,
---       then one argument per slot: group id, NUL, fingerprint
+-- Reads alert slots: each slot's group incarnation and stored alert. On one Redis a call
+-- carries a whole batch, of any shards; on a Cluster, the slots of one shard.
+-- KEYS: 1 a key of the first slot's shard, which routes the call on a Cluster (not read)
+-- ARGV: 1 the key prefix up to the shard's hash tag (`<prefix>:{`), 2 '1' to read group sizes
+--       too, then one argument per slot: shard, NUL, group id, NUL, fingerprint
 -- Returns 4 values per slot: group createdAt, group origin, encoded alert, group size; each nil
 -- when the group is absent (the alert also when the group lacks it, the size when not asked).
-local sizes = ARGV[3] ~= ''
+local tag_prefix, sizes = ARGV[1], ARGV[2] ~= ''
 local replies = {}
-for i = 4, #ARGV do
-  local cut = string.find(ARGV[i], '\0', 1, true)
-  local id = string.sub(ARGV[i], 1, cut - 1)
-  local meta, alerts = ARGV[1] .. id, ARGV[2] .. id
+for i = 3, #ARGV do
+  local slot = ARGV[i]
+  local first = string.find(slot, '\0', 1, true)
+  local second = string.find(slot, '\0', first + 1, true)
+  local shard, id = string.sub(slot, 1, first - 1), string.sub(slot, first + 1, second - 1)
+  local meta, alerts = shard_key(tag_prefix, shard, 'g:' .. id), shard_key(tag_prefix, shard, 'a:' .. id)
   local group = redis.call('HMGET', meta, 'createdAt', 'origin')
   local n = #replies
   if group[1] then
     replies[n + 1] = group[1]
     replies[n + 2] = group[2]
-    replies[n + 3] = redis.call('HGET', alerts, string.sub(ARGV[i], cut + 1))
+    replies[n + 3] = redis.call('HGET', alerts, string.sub(slot, second + 1))
     replies[n + 4] = sizes and redis.call('HLEN', alerts)
   else
     replies[n + 1], replies[n + 2], replies[n + 3], replies[n + 4] = false, false, false, false

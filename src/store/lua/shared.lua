@@ -15,6 +15,12 @@ local function tick_of(encoded)
   return value
 end
 
+-- A key of shard `shard`, as redis-keys.ts names it: `<prefix>:{<shard>}:<kind>`, where
+-- `tag_prefix` is `<prefix>:{`. Scripts that take writes of several shards derive keys with it.
+local function shard_key(tag_prefix, shard, kind)
+  return tag_prefix .. shard .. '}:' .. kind
+end
+
 -- A group's keys expire `grace` ms after its due time: live groups never expire, because every
 -- script that moves the due time moves the expiry with it; abandoned ones are gone after `grace`.
 -- Redis expires keys by its own clock, so the time left until the due time is counted from

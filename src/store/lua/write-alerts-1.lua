@@ -1,19 +1,19 @@
--- Writes alerts into groups of one shard, each only if its slot still holds what the write was
--- computed from. Writes apply in order, so a later write may expect a group an earlier one made.
--- KEYS: 1 shard due zset, 2 shard id index, 3 shard counts hash
--- ARGV: 1 meta key prefix, 2 alerts key prefix, 3 log key prefix, 4 grace ms,
---       5 '1' to count the alerts added in the shard's counts now ('' = at the group's next commit),
+-- Writes alerts into groups, each only if its slot still holds what the write was computed
+-- from. Writes apply in order, so a later write may expect a group an earlier one made. On one
+-- Redis a call carries a whole batch, of any shards; on a Cluster, the writes of one shard.
+-- KEYS: 1 a key of the first write's shard, which routes the call on a Cluster (not read)
+-- ARGV: 1 the key prefix up to the shard's hash tag (`<prefix>:{`), 2 grace ms,
+--       3 '1' to count the alerts added in the shards' counts now ('' = at the group's next commit),
 --       then one argument per write, its fields joined by NUL bytes (one argument costs the
---       client far less than eight to fourteen): group id, fingerprint, encoded alert,
+--       client far less than eight to fifteen): shard, group id, fingerprint, encoded alert,
 --       expected alert updatedAt ('' = absent), expected group createdAt ('' = absent),
 --       wake at ('' = none), most alerts the group may hold to add one ('' = any),
 --       '1' when 6 more fields follow with the group to create if absent (key, route id,
 --       receiver, labels JSON, createdAt, origin), '' when the write creates nothing.
---       No field holds a NUL byte (check-writes.ts).
+--       No field holds a NUL byte (redis-store.ts, packWrite).
 -- Returns one integer per write: 1 when written, 0 when an expectation failed (then that write
 -- changed nothing).
-local due, ids, counts = KEYS[1], KEYS[2], KEYS[3]
-local grace, count_now = ARGV[4], ARGV[5] ~= ''
+local tag_prefix, grace, count_now = ARGV[1], ARGV[2], ARGV[3] ~= ''
 
 local function fields_of(packed)
   local fields, from = {}, 1
@@ -31,38 +31,39 @@ end
 -- Keys get their expiry when the group is created or its due time moves: a write that does
 -- neither leaves the expiry the last claim or commit set, which already outlasts the due time.
 local function write(f)
-  local id, fingerprint = f[1], f[2]
-  local meta, alerts = ARGV[1] .. id, ARGV[2] .. id
+  local shard, id, fingerprint = f[1], f[2], f[3]
+  local due, ids, counts = shard_key(tag_prefix, shard, 'due'), shard_key(tag_prefix, shard, 'ids'), shard_key(tag_prefix, shard, 'counts')
+  local meta, alerts = shard_key(tag_prefix, shard, 'g:' .. id), shard_key(tag_prefix, shard, 'a:' .. id)
   local created_at = redis.call('HGET', meta, 'createdAt') or ''
-  if created_at ~= f[5] then return 0 end
+  if created_at ~= f[6] then return 0 end
   -- An alert exists only inside its group: leftovers of an expired group do not count.
   local stored = ''
   if created_at ~= '' then
     local alert = redis.call('HGET', alerts, fingerprint)
     if alert then stored = updated_at(alert) end
   end
-  if stored ~= f[4] then return 0 end
+  if stored ~= f[5] then return 0 end
   -- Checked here, atomically, so that concurrent writers cannot fill a group beyond its limit.
   local adds = stored == ''
-  local max_alerts = f[7]
+  local max_alerts = f[8]
   if adds and created_at ~= '' and max_alerts ~= '' and redis.call('HLEN', alerts) >= tonumber(max_alerts) then
     return 0
   end
 
-  local log = ARGV[3] .. id
+  local log = shard_key(tag_prefix, shard, 'n:' .. id)
   local due_moved = nil
   if created_at == '' then
-    local origin = f[14]
+    local origin = f[15]
     redis.call('DEL', alerts, log)
-    redis.call('HSET', meta, 'key', f[9], 'routeId', f[10], 'receiver', f[11],
-      'labels', f[12], 'createdAt', f[13], 'origin', origin, 'lastTick', '0')
+    redis.call('HSET', meta, 'key', f[10], 'routeId', f[11], 'receiver', f[12],
+      'labels', f[13], 'createdAt', f[14], 'origin', origin, 'lastTick', '0')
     list_group(due, ids, id, origin)
     due_moved = origin
   end
-  redis.call('HSET', alerts, fingerprint, f[3])
+  redis.call('HSET', alerts, fingerprint, f[4])
   if count_now then
     if created_at == '' then
-      count_group(counts, id, f[10], 1)
+      count_group(counts, id, f[11], 1)
     elseif adds then
       -- The hot path: two increments. A group not counted yet gets its route at its next commit.
       redis.call('HINCRBY', counts, 'alerts', 1)
@@ -70,7 +71,7 @@ local function write(f)
     end
   end
 
-  local wake_at = f[6]
+  local wake_at = f[7]
   if wake_at ~= '' then
     local wake = tonumber(wake_at)
     if redis.call('HEXISTS', meta, 'token') == 1 then
@@ -88,5 +89,5 @@ local function write(f)
 end
 
 local results = {}
-for i = 6, #ARGV do results[#results + 1] = write(fields_of(ARGV[i])) end
+for i = 4, #ARGV do results[#results + 1] = write(fields_of(ARGV[i])) end
 return results
