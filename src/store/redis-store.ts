@@ -63,19 +63,20 @@ export class RedisStore implements Store {
 
   async readSlots(slots: readonly AlertSlot[], options?: ReadOptions): Promise<SlotState[]> {
     const sizes = options?.groupSizes === true;
-    const calls = this.#callsFor(slots.map((slot) => shardOf(slot.groupId)));
+    const shards = slots.map((slot) => shardOf(slot.groupId));
+    const calls = this.#callsFor(shards);
     const replies = (await execBatch(
       this.#client,
       calls.map(({ shard, items }): RedisCall => {
         const call: [string, ...string[]] = [scripts.readSlots.command, this.#keys.shard(shard).due, this.#keys.tagPrefix, sizes ? '1' : ''];
-        for (const { index, shard } of items) call.push(`${shard}\0${slots[index].groupId}\0${slots[index].fingerprint}`);
+        for (const index of items) call.push(`${shards[index]}\0${slots[index].groupId}\0${slots[index].fingerprint}`);
         return call;
       }),
     )) as (string | number | null)[][];
     const states = new Array<SlotState>(slots.length);
     calls.forEach(({ items }, c) => {
       const reply = replies[c];
-      items.forEach(({ index }, k) => {
+      items.forEach((index, k) => {
         const group = decodeIncarnation(reply[4 * k] as string | null, reply[4 * k + 1] as string | null);
         if (group === undefined) {
           states[index] = {};
@@ -91,18 +92,19 @@ export class RedisStore implements Store {
 
   async writeAlerts(writes: readonly AlertWrite[]): Promise<boolean[]> {
     checkWrites(writes);
-    const calls = this.#callsFor(writes.map((write) => shardOf(write.group.id)));
+    const shards = writes.map((write) => shardOf(write.group.id));
+    const calls = this.#callsFor(shards);
     const replies = (await execBatch(
       this.#client,
       calls.map(({ shard, items }): RedisCall => {
         const { command } = scripts.writeAlerts;
         const call: [string, ...string[]] = [command, this.#keys.shard(shard).due, this.#keys.tagPrefix, String(this.#grace), this.#countUsage];
-        for (const { index, shard } of items) call.push(packWrite(shard, writes[index]));
+        for (const index of items) call.push(packWrite(shards[index], writes[index]));
         return call;
       }),
     )) as number[][];
     const applied = new Array<boolean>(writes.length);
-    calls.forEach(({ items }, c) => items.forEach(({ index }, k) => (applied[index] = replies[c][k] === 1)));
+    calls.forEach(({ items }, c) => items.forEach((index, k) => (applied[index] = replies[c][k] === 1)));
     return applied;
   }
 
@@ -112,17 +114,17 @@ export class RedisStore implements Store {
    * Cluster, one call per shard, since one script may only touch one slot's keys there.
    */
   #callsFor(shards: readonly number[]): ScriptCall[] {
-    const items = shards.map((shard, index) => ({ index, shard }));
-    if (items.length === 0) return [];
-    if (!this.#client.isCluster) return [{ shard: items[0].shard, items }];
-    const byShard = new Map<number, ScriptCall['items'][number][]>();
-    for (const item of items) {
-      const same = byShard.get(item.shard);
-      if (same === undefined) byShard.set(item.shard, [item]);
-      else same.push(item);
-    }
-    return [...byShard].map(([shard, same]) => ({ shard, items: same }));
+    if (shards.length === 0) return [];
+    if (!this.#client.isCluster) return [{ shard: shards[0], items: shards.map((_, index) => index) }];
+    const byShard = new Map<number, number[]>();
+    shards.forEach((shard, index) => {
+      const same = byShard.get(shard);
+      if (same === undefined) byShard.set(shard, [index]);
+      else same.push(index);
+    });
+    return [...byShard].map(([shard, items]) => ({ shard, items }));
   }
+
 
   async claimDue(now: number, leaseMs: number, limit: number): Promise<Claim[]> {
     if (limit <= 0) return [];
@@ -260,10 +262,10 @@ export class RedisStore implements Store {
   }
 }
 
-/** A batch script call: the shard whose key routes it, and its items (index in the batch, shard). */
+/** A batch script call: the shard whose key routes it, and its items' indexes in the batch. */
 interface ScriptCall {
   readonly shard: number;
-  readonly items: readonly { readonly index: number; readonly shard: number }[];
+  readonly items: readonly number[];
 }
 
 /**
