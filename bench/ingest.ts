@@ -6,28 +6,18 @@
 import { arch, cpus, release } from 'node:os';
 import { WebhookSink } from '../test/helpers/webhook-sink.ts';
 import { measureSystem } from './lib/measure.ts';
-import { OptionsError, parseOptions, USAGE, type BenchOptions } from './lib/options.ts';
+import { optionsOrExit, parseOptions, USAGE } from './lib/options.ts';
 import { formatRatio, formatTable, ratiosTo, writeReport, type SystemFailure, type SystemResult } from './lib/report.ts';
-import { BASELINE, knownSystems, selectSystems, type BenchSystem } from './lib/systems.ts';
+import { BASELINE, knownSystems, selectSystems } from './lib/systems.ts';
 import { benchConfig } from './lib/workload.ts';
-
-function argvOrExit(): { options: BenchOptions; systems: BenchSystem[] } {
-  try {
-    const options = parseOptions(process.argv.slice(2), process.env);
-    if (options) return { options, systems: selectSystems(options.systems, knownSystems(options.redisUrl)) };
-    process.stdout.write(USAGE);
-    process.exit(0);
-  } catch (error) {
-    if (!(error instanceof OptionsError)) throw error;
-    process.stderr.write(`bench: ${error.message}\n\n${USAGE}`);
-    process.exit(2);
-  }
-}
 
 /** Cores other processes may use during a measurement before its figures are flagged. */
 const OTHER_CPU_WARNING = 0.2;
 
-const { options, systems } = argvOrExit();
+const { options, systems } = optionsOrExit('bench', USAGE, () => {
+  const parsed = parseOptions(process.argv.slice(2), process.env);
+  return parsed && { options: parsed, systems: selectSystems(parsed.systems, knownSystems(parsed.redisUrl)) };
+});
 const startedAt = new Date();
 const sink = await WebhookSink.start();
 const config = benchConfig(`${sink.url}/bench`);

@@ -15,7 +15,7 @@ import type { Pool } from 'undici';
 import { startGrouper, type GrouperProcess } from '../test/helpers/grouper-process.ts';
 import { startRedisServer, type RedisServer } from '../test/helpers/redis-server.ts';
 import { postAll, senderPool } from './lib/load-generator.ts';
-import { OptionsError } from './lib/options.ts';
+import { optionsOrExit } from './lib/options.ts';
 import { listeningPid, machineBusyCpuMs, processCpuMs } from './lib/process-stats.ts';
 import { parseSoakOptions, SOAK_USAGE, type SoakOptions } from './lib/soak-options.ts';
 import { groupOrigins, latenessQuantile, redisMemory, RssSampler, scrape, total, type Quantile, type RedisMemory, type RssRange, type Scrape } from './lib/soak-probes.ts';
@@ -71,19 +71,6 @@ const COLUMNS = [
   ['dups', 4],
   ['other CPU', 9],
 ] as const;
-
-function optionsOrExit(): SoakOptions {
-  try {
-    const options = parseSoakOptions(process.argv.slice(2));
-    if (options) return options;
-    process.stdout.write(SOAK_USAGE);
-    process.exit(0);
-  } catch (error) {
-    if (!(error instanceof OptionsError)) throw error;
-    process.stderr.write(`soak: ${error.message}\n\n${SOAK_USAGE}`);
-    process.exit(2);
-  }
-}
 
 /** Clean-up steps, run last-registered first, each bounded. */
 const cleanups: { what: string; run: () => Promise<unknown> }[] = [];
@@ -478,7 +465,7 @@ async function soak(options: SoakOptions): Promise<boolean> {
   return failures.length === 0;
 }
 
-const options = optionsOrExit();
+const options = optionsOrExit('soak', SOAK_USAGE, () => parseSoakOptions(process.argv.slice(2)));
 const limitMs = options.durationMs + START_MARGIN_MS + FINISH_MARGIN_MS;
 const watchdog = setTimeout(() => void abort(`did not finish within ${(limitMs / 60_000).toFixed(1)} min: stopped`, 3), limitMs);
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void abort(`${signal}: stopped`, 130));

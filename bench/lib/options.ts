@@ -21,6 +21,23 @@ export class OptionsError extends Error {
   }
 }
 
+/**
+ * What `parse` makes of the command line; on --help (parse gives undefined) prints `usage` and
+ * exits 0, on a bad flag prints the error and `usage` and exits 2.
+ */
+export function optionsOrExit<T>(command: string, usage: string, parse: () => T | undefined): T {
+  try {
+    const options = parse();
+    if (options !== undefined) return options;
+    process.stdout.write(usage);
+    process.exit(0);
+  } catch (error) {
+    if (!(error instanceof OptionsError)) throw error;
+    process.stderr.write(`${command}: ${error.message}\n\n${usage}`);
+    process.exit(2);
+  }
+}
+
 export const USAGE = `Usage: npm run bench -- [flags]   (each flag also as BENCH_<NAME> in the environment)
   --alerts=N          alerts in the measured phase (100000; --quick: 10000)
   --groups=N          groups they are spread over (10000; --quick: 1000)
