@@ -1,6 +1,6 @@
 /**
  * Redis benchmarks, each on a redis-server of its own and a Grouper process started fresh:
- * - flush lateness: N groups due within the same second, memory store vs Redis store;
+ * - flush lateness: N groups due within the same second, Alertmanager vs Grouper on each store;
  * - resume: time for a restarted Grouper to flush groups that fell due while it was down,
  *   with and without 100k idle groups in Redis;
  * - Redis memory per 100k alerts (INFO used_memory delta).
@@ -9,10 +9,12 @@
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
+import { startAlertmanager } from '../test/helpers/alertmanager-process.ts';
 import { startGrouper, type GrouperProcess } from '../test/helpers/grouper-process.ts';
 import { startRedisServer, type RedisServer } from '../test/helpers/redis-server.ts';
+import type { ServiceProcess } from '../test/helpers/service-process.ts';
 import { WebhookSink, type SinkRequest } from '../test/helpers/webhook-sink.ts';
-import { postAll, senderPool } from './lib/load-generator.ts';
+import { postAll, postPaced, senderPool } from './lib/load-generator.ts';
 import { listeningPid, machineBusyCpuMs, processCpuMs } from './lib/process-stats.ts';
 import { summariseLatencies } from './lib/stats.ts';
 import { serialisedBatches } from './lib/workload.ts';
@@ -29,6 +31,8 @@ const MEMORY_ALERTS = 100_000 * scale;
 const DUE_GROUPS = 1_000 * scale;
 /** Long enough for every group to be created before the first is due. */
 const LATENESS_GROUP_WAIT_MS = 5_000;
+/** Lateness groups are created, and so fall due, evenly over this span. */
+const DUE_SPAN_MS = 1_000;
 const RESUME_GROUP_WAIT_MS = 2_000;
 const BATCH = 100;
 const SENDERS = 8;
@@ -100,46 +104,85 @@ function storageArgs(redis: RedisServer | undefined): string[] {
 
 const ms = (value: number): string => `${value.toFixed(0)} ms`;
 
-/** Lateness (sink receive time minus due tick) of `groups` groups created within about a second. */
-async function flushLateness(store: 'memory' | 'redis'): Promise<void> {
-  const redis = store === 'redis' ? await startRedisServer() : undefined;
+type LatenessSystem = 'alertmanager' | 'grouper' | 'grouper-redis';
+
+interface Lateness {
+  readonly p50: number;
+  readonly p99: number;
+  /** Of the system's own process, Redis aside. */
+  readonly cpuPerFlushMs: number;
+}
+
+function startSystem(system: LatenessSystem, config: string, redis: RedisServer | undefined): Promise<ServiceProcess> {
+  return system === 'alertmanager' ? startAlertmanager({ config }) : startGrouper({ config, args: storageArgs(redis) });
+}
+
+/**
+ * Lateness (sink receive time minus due tick) of LATENESS_GROUPS groups created, and so due,
+ * evenly over one second. A first burst as large warms the system up: its connections to the
+ * receiver are open and Node has compiled the flush path, as in a service that has run a while.
+ */
+async function flushLateness(system: LatenessSystem): Promise<Lateness> {
+  const redis = system === 'grouper-redis' ? await startRedisServer() : undefined;
   const sink = await WebhookSink.start();
-  const grouper = await startGrouper({ config: config(sink.url, LATENESS_GROUP_WAIT_MS), args: storageArgs(redis) });
+  const service = await startSystem(system, config(sink.url, LATENESS_GROUP_WAIT_MS), redis);
   try {
-    const name = `Lateness${store}`;
+    await ingest(service.url, dueBodies('Warmup', LATENESS_GROUPS));
+    await waitForNotifications(sink, 'Warmup', LATENESS_GROUPS);
+    const name = 'Lateness';
     const redisPid = redis && listeningPid(redis.port);
     const cpu = () => ({
-      grouper: grouper.pid === undefined ? 0 : processCpuMs(grouper.pid),
+      service: service.pid === undefined ? 0 : processCpuMs(service.pid),
       redis: redisPid === undefined ? 0 : processCpuMs(redisPid),
       machine: machineBusyCpuMs(),
     });
     const ingestStarted = Date.now();
-    const ingestMs = await ingest(grouper.url, dueBodies(name, LATENESS_GROUPS));
+    const pool = senderPool(service.url, SENDERS);
+    try {
+      const result = await postPaced(pool, dueBodies(name, LATENESS_GROUPS), DUE_SPAN_MS);
+      if (result.errors > 0) throw new Error(`${result.errors} ingest requests failed, the first: ${result.firstError}`);
+    } finally {
+      await pool.close();
+    }
     // CPU is counted from the first due tick on: flushing, not ingest.
     await new Promise((resolve) => setTimeout(resolve, ingestStarted + LATENESS_GROUP_WAIT_MS - Date.now()));
     const before = cpu();
     const received = await waitForNotifications(sink, name, LATENESS_GROUPS);
     const after = cpu();
     const dueAt = received.map((request) => Date.parse((request.body as { alerts: { startsAt: string }[] }).alerts[0].startsAt) + LATENESS_GROUP_WAIT_MS);
-    const lateness = Float64Array.from(received, (request, i) => request.receivedAt - dueAt[i]);
-    const summary = summariseLatencies(lateness);
+    const summary = summariseLatencies(Float64Array.from(received, (request, i) => request.receivedAt - dueAt[i]));
     const spread = Math.max(...dueAt) - Math.min(...dueAt);
     const receivedAt = received.map((request) => request.receivedAt);
     const sendingMs = Math.max(...receivedAt) - Math.min(...receivedAt);
-    const grouperCpu = after.grouper - before.grouper;
+    const flushesPerSecond = (LATENESS_GROUPS * 1000) / Math.max(1, sendingMs);
+    const serviceCpu = after.service - before.service;
     const redisCpu = after.redis - before.redis;
-    const otherCpu = after.machine - before.machine - grouperCpu - redisCpu;
+    const otherCpu = after.machine - before.machine - serviceCpu - redisCpu;
     console.log(
-      `  ${store.padEnd(6)}  due within ${ms(spread)} (ingest ${ms(ingestMs)}); lateness p50 ${ms(summary.p50)}, p99 ${ms(summary.p99)}, ` +
+      `  ${system.padEnd(13)}  due within ${ms(spread)}; lateness p50 ${ms(summary.p50)}, p99 ${ms(summary.p99)}, ` +
         `max ${ms(summary.max)}${summary.p99 < 100 ? '' : ' [misses p99 < 100 ms]'}; all sent within ${ms(sendingMs)} ` +
-        `(${((LATENESS_GROUPS * 1000) / Math.max(1, sendingMs)).toFixed(0)} flushes/s); CPU per flush: Grouper ` +
-        `${(grouperCpu / LATENESS_GROUPS).toFixed(2)} ms${redis ? `, Redis ${(redisCpu / LATENESS_GROUPS).toFixed(2)} ms` : ''}; ` +
-        `the rest of the machine used ${(otherCpu / 1000).toFixed(1)} CPU-s meanwhile`,
+        `(${flushesPerSecond.toFixed(0)} flushes/s); CPU per flush: ${(serviceCpu / LATENESS_GROUPS).toFixed(3)} ms` +
+        `${redis ? ` + Redis ${(redisCpu / LATENESS_GROUPS).toFixed(3)} ms` : ''}; the rest of the machine used ${(otherCpu / 1000).toFixed(1)} CPU-s meanwhile`,
     );
+    return { p50: summary.p50, p99: summary.p99, cpuPerFlushMs: serviceCpu / LATENESS_GROUPS };
   } finally {
-    await grouper.stop();
+    await service.stop();
     await sink.close();
     await redis?.stop();
+  }
+}
+
+/** Each Grouper's lateness and CPU per flush against Alertmanager's, measured in the same run. */
+async function compareLateness(): Promise<void> {
+  const results = new Map<LatenessSystem, Lateness>();
+  for (const system of ['alertmanager', 'grouper', 'grouper-redis'] as const) results.set(system, await flushLateness(system));
+  const baseline = results.get('alertmanager') as Lateness;
+  for (const system of ['grouper', 'grouper-redis'] as const) {
+    const result = results.get(system) as Lateness;
+    console.log(
+      `  ${system} / alertmanager: lateness p50 ${(result.p50 / Math.max(1, baseline.p50)).toFixed(2)}×, ` +
+        `p99 ${(result.p99 / Math.max(1, baseline.p99)).toFixed(2)}×, CPU per flush ${(result.cpuPerFlushMs / baseline.cpuPerFlushMs).toFixed(2)}×`,
+    );
   }
 }
 
@@ -219,9 +262,8 @@ async function memoryInFewerGroups(): Promise<void> {
 }
 
 console.log(`redis bench${values.quick ? ' (quick)' : ''}: ${cpus().length} cores, node ${process.version}`);
-console.log(`flush lateness, ${LATENESS_GROUPS} groups due within about a second (target p99 < 100 ms):`);
-await flushLateness('memory');
-await flushLateness('redis');
+console.log(`flush lateness, ${LATENESS_GROUPS} groups due evenly within one second, after a warm-up burst as large (target p99 < 100 ms):`);
+await compareLateness();
 console.log(`resume after a restart, ${DUE_GROUPS} groups fell due while Grouper was down (target < 5 s):`);
 await resumeAndMemory();
 await memoryInFewerGroups();
