@@ -44,6 +44,9 @@ export class Scheduler {
    * signal, because an AbortSignal's listeners are a list that each add and remove walks.
    */
   readonly #deliveries = new Set<AbortController>();
+  /** The claims of the flushes in progress, whose leases are renewed while they run. */
+  readonly #held = new Set<Claim>();
+  #renewal: ReturnType<typeof setInterval> | undefined;
   #aborted = false;
   #running = false;
   #loopDone: Promise<void> = Promise.resolve();
@@ -77,6 +80,8 @@ export class Scheduler {
     if (this.#running) return;
     this.#running = true;
     this.#loopDone = this.#loop();
+    // One timer for all flushes rather than one each: a flush rarely lasts a third of a lease.
+    this.#renewal = setInterval(() => this.#renewLeases(), this.#options.leaseMs / 3);
   }
 
   /** Something became due at `at`: wake the loop if it sleeps past that. */
@@ -101,6 +106,7 @@ export class Scheduler {
     }, timeoutMs);
     await Promise.allSettled([...this.#inFlight]);
     clearTimeout(timer);
+    clearInterval(this.#renewal);
   }
 
   async #loop(): Promise<void> {
@@ -151,19 +157,15 @@ export class Scheduler {
     });
   }
 
-  /** Webhook retries may outlast a lease: renew it while `work` runs so no replica steps in. */
-  async #keepingLease<T>(claim: Claim, work: () => Promise<T>): Promise<T> {
-    const { leaseMs } = this.#options;
-    const renew = setInterval(() => {
-      this.#store.extendLease(claim, this.#clock(), leaseMs).then(
-        (held) => held || this.#log.warn({ groupId: claim.groupId }, 'lease lost while delivering'),
-        (err) => this.#log.warn({ err, groupId: claim.groupId }, 'could not extend lease'),
+  /** Webhook retries may outlast a lease: renew the leases of flushes in progress so no replica steps in. */
+  #renewLeases(): void {
+    const now = this.#clock();
+    for (const claim of this.#held) {
+      this.#store.extendLease(claim, now, this.#options.leaseMs).then(
+        // A flush that committed meanwhile no longer needs its lease.
+        (held) => held || !this.#held.has(claim) || this.#log.warn({ groupId: claim.groupId }, 'lease lost while delivering'),
+        (err) => this.#held.has(claim) && this.#log.warn({ err, groupId: claim.groupId }, 'could not extend lease'),
       );
-    }, leaseMs / 3);
-    try {
-      return await work();
-    } finally {
-      clearInterval(renew);
     }
   }
 
@@ -172,6 +174,7 @@ export class Scheduler {
     const delivery = new AbortController();
     if (this.#aborted) delivery.abort();
     this.#deliveries.add(delivery);
+    this.#held.add(claim);
     try {
       const group = await this.#store.loadGroup(claim.groupId);
       if (group === undefined) return;
@@ -197,24 +200,22 @@ export class Scheduler {
       const staying = strays.length === 0 ? group : { ...group, alerts: group.alerts.filter((a) => !astray.has(a)) };
       const plan = planFlush(staying, route, integrations, now);
       const deadline = now + Math.max(route.groupInterval, MIN_FLUSH_TIMEOUT);
-      const succeeded = await this.#keepingLease(claim, () =>
-        Promise.all(
-          plan.sends.map((send) =>
-            send.alerts.length === 0
-              ? true
-              : this.#notifier.notify(
-                  {
-                    receiver,
-                    integration: send.integration,
-                    group,
-                    alerts: send.alerts,
-                    tick: plan.tick,
-                    reason: send.reason,
-                  },
-                  deadline,
-                  delivery.signal,
-                ),
-          ),
+      const succeeded = await Promise.all(
+        plan.sends.map((send) =>
+          send.alerts.length === 0
+            ? true
+            : this.#notifier.notify(
+                {
+                  receiver,
+                  integration: send.integration,
+                  group,
+                  alerts: send.alerts,
+                  tick: plan.tick,
+                  reason: send.reason,
+                },
+                deadline,
+                delivery.signal,
+              ),
         ),
       );
       if (delivery.signal.aborted) {
@@ -236,6 +237,7 @@ export class Scheduler {
     } catch (err) {
       this.#log.error({ err, groupId: claim.groupId }, 'flush failed');
     } finally {
+      this.#held.delete(claim);
       this.#deliveries.delete(delivery);
     }
   }
