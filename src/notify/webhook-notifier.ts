@@ -77,7 +77,7 @@ export class WebhookNotifier {
     message: WebhookMessage,
     options: { readonly deadline: number; readonly signal: AbortSignal },
   ): Promise<DeliveryResult> {
-    let body: string;
+    let body: Buffer;
     try {
       body = payload(config, message);
     } catch (error) {
@@ -121,11 +121,11 @@ export class WebhookNotifier {
     await this.#ownedDispatchers?.close();
   }
 
-  #post(config: WebhookConfig, receiver: string, body: string, signal: AbortSignal): Promise<void> {
+  #post(config: WebhookConfig, receiver: string, body: Buffer, signal: AbortSignal): Promise<void> {
     return this.#limiter.run(receiver, signal, () => this.#request(config, body, signal));
   }
 
-  async #request(config: WebhookConfig, body: string, signal: AbortSignal): Promise<void> {
+  async #request(config: WebhookConfig, body: Buffer, signal: AbortSignal): Promise<void> {
     if (signal.aborted) throw abortError(signal);
     const post = postWebhook(this.#dispatchers.dispatcherFor(config.httpConfig), this.#target(config), body);
     const onAbort = (): void => post.stop(abortError(signal));
@@ -180,9 +180,13 @@ function outcomeOf(result: DeliveryResult): NotificationOutcome {
   }
 }
 
-function payload(config: WebhookConfig, message: WebhookMessage): string {
+/**
+ * Encoded at once, while the freshly built string is in cache: a notification may wait its turn
+ * behind others to the same receiver, and a string held meanwhile is copied by every GC.
+ */
+function payload(config: WebhookConfig, message: WebhookMessage): Buffer {
   try {
-    return buildWebhookPayload(message, config.maxAlerts);
+    return Buffer.from(buildWebhookPayload(message, config.maxAlerts));
   } catch (error) {
     const text = `cannot encode payload: ${(error as Error).message}`;
     throw new NotifyError('GROUPER_NOTIFY_PAYLOAD', text, false);

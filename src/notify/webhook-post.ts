@@ -31,7 +31,7 @@ const DISCARD_AFTER = 64 * 1024;
  * start of the body, so the response is read in place, without a stream or promise per body.
  * A 2xx body is read away so the connection can be reused.
  */
-export function postWebhook(dispatcher: Dispatcher, target: WebhookTarget, body: string): WebhookPost {
+export function postWebhook(dispatcher: Dispatcher, target: WebhookTarget, body: Buffer): WebhookPost {
   let controller: Dispatcher.DispatchController | undefined;
   let stopped: Error | undefined;
   let statusCode = 0;
