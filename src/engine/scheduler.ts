@@ -12,14 +12,23 @@ export interface SchedulerOptions {
   readonly leaseMs: number;
   /** Upper bound on sleeping, so groups made due by other replicas are seen. */
   readonly pollMs: number;
-  /** Flushes in progress at once on this replica. */
+  /** Flushes in progress at once on this replica, slow ones included: bounds their memory. */
   readonly maxInFlight: number;
+  /**
+   * Flushes started less than `slowAfterMs` ago, at once. Few suffice to keep receivers busy,
+   * and each flush waiting its turn costs memory and GC time.
+   */
+  readonly maxActive: number;
+  /** After this long a flush is slow (a slow or failing receiver): it no longer counts as active, so it holds up no other group. */
+  readonly slowAfterMs: number;
 }
 
 export const defaultSchedulerOptions: SchedulerOptions = {
   leaseMs: 15_000,
   pollMs: 250,
-  maxInFlight: 512,
+  maxInFlight: 4096,
+  maxActive: 64,
+  slowAfterMs: 1_000,
 };
 
 /** Alertmanager bounds every flush's delivery, retries included, by at least this. */
@@ -39,6 +48,8 @@ export class Scheduler {
   readonly #metrics: SchedulerMetrics;
   readonly #options: SchedulerOptions;
   readonly #inFlight = new Set<Promise<void>>();
+  /** Flushes in progress that are not yet slow. */
+  #active = 0;
   /**
    * One per flush in progress: stop() aborts them all. Deliveries listen on their own flush's
    * signal, because an AbortSignal's listeners are a list that each add and remove walks.
@@ -115,7 +126,7 @@ export class Scheduler {
       this.#pokedAt = Infinity;
       let sleepTo = now + this.#options.pollMs;
       try {
-        const free = this.#options.maxInFlight - this.#inFlight.size;
+        const free = Math.min(this.#options.maxInFlight - this.#inFlight.size, this.#options.maxActive - this.#active);
         if (free > 0) {
           const claims = await this.#store.claimDue(now, this.#options.leaseMs, free);
           this.#metrics.claims(claims.length);
@@ -133,9 +144,18 @@ export class Scheduler {
 
   #track(flush: Promise<void>): void {
     this.#inFlight.add(flush);
-    void flush.finally(() => {
-      this.#inFlight.delete(flush);
+    this.#active++;
+    let active = true;
+    const settle = (): void => {
+      if (active) this.#active--;
+      active = false;
       this.#wake?.();
+    };
+    const slow = setTimeout(settle, this.#options.slowAfterMs);
+    void flush.finally(() => {
+      clearTimeout(slow);
+      this.#inFlight.delete(flush);
+      settle();
     });
   }
 

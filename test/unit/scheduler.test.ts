@@ -3,19 +3,28 @@ import { test } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import { parseConfig } from '../../src/config/load-config.ts';
 import { Dispatcher } from '../../src/engine/dispatcher.ts';
-import type { Notifier } from '../../src/engine/notifier.ts';
+import type { Notifier, NotifyRequest } from '../../src/engine/notifier.ts';
 import { buildRuntime } from '../../src/engine/runtime.ts';
-import { Scheduler } from '../../src/engine/scheduler.ts';
+import { Scheduler, type SchedulerOptions } from '../../src/engine/scheduler.ts';
 import { MemoryStore } from '../../src/store/memory-store.ts';
 import { silentLogger } from '../../src/telemetry/logger.ts';
 import { Metrics } from '../../src/telemetry/metrics.ts';
 import { makeAlert } from '../helpers/core-fixtures.ts';
 
-const LEASE_MS = 300;
+const CONFIG = `route:
+  receiver: hook
+  group_by: [alertname]
+  group_wait: 10ms
+receivers:
+  - name: hook
+    webhook_configs:
+      - url: http://127.0.0.1:9/unused
+`;
 
-/** A notifier whose deliveries last until the test releases them. */
+/** Holds deliveries of groups named `Slow*` until released; the others succeed at once. */
 class HeldNotifier implements Notifier {
-  calls = 0;
+  readonly calls: string[] = [];
+  readonly #awaited = new Map<string, () => void>();
   readonly #started: Promise<void>;
   readonly #release: Promise<void>;
   #onStart!: () => void;
@@ -26,32 +35,37 @@ class HeldNotifier implements Notifier {
     this.#release = new Promise((resolve) => (this.release = resolve));
   }
 
+  /** Resolves once a held delivery has started. */
   started(): Promise<void> {
     return this.#started;
   }
 
-  async notify(): Promise<boolean> {
-    this.calls++;
+  /** Resolves once the group `alertname` has been notified. */
+  notified(alertname: string): Promise<void> {
+    if (this.calls.includes(alertname)) return Promise.resolve();
+    return new Promise((resolve) => this.#awaited.set(alertname, resolve));
+  }
+
+  async notify(request: NotifyRequest): Promise<boolean> {
+    const name = request.group.labels.alertname;
+    this.calls.push(name);
+    this.#awaited.get(name)?.();
+    if (!name.startsWith('Slow')) return true;
     this.#onStart();
     await this.#release;
     return true;
   }
 }
 
-test('a flush whose delivery outlasts its lease keeps renewing it: no other replica can claim the group', { timeout: 30_000 }, async () => {
-  const config = parseConfig(
-    `route:
-  receiver: hook
-  group_by: [alertname]
-  group_wait: 10ms
-receivers:
-  - name: hook
-    webhook_configs:
-      - url: http://127.0.0.1:9/unused
-`,
-    'scheduler.test.yml',
-  );
-  const runtime = buildRuntime(config);
+interface Engine {
+  readonly store: MemoryStore;
+  readonly notifier: HeldNotifier;
+  post(alertname: string): Promise<void>;
+  stop(): Promise<void>;
+}
+
+function startEngine(options: Partial<SchedulerOptions>): Engine {
+  const runtime = buildRuntime(parseConfig(CONFIG, 'scheduler.test.yml'));
   const store = new MemoryStore();
   const notifier = new HeldNotifier();
   const metrics = new Metrics({ version: 'test', collectDefault: false });
@@ -63,19 +77,63 @@ receivers:
     rehome: (alerts, at) => dispatcher.ingest(alerts, at),
     logger: silentLogger,
     metrics,
-    options: { leaseMs: LEASE_MS, pollMs: 50 },
+    options: { pollMs: 50, ...options },
   });
   const dispatcher = new Dispatcher({ store, runtime: () => runtime, onWake: (at) => scheduler.poke(at), metrics });
   scheduler.start();
+  return {
+    store,
+    notifier,
+    async post(alertname) {
+      const now = Date.now();
+      await dispatcher.ingest([makeAlert({ alertname }, { startsAt: now, endsAt: now + 3_600_000, updatedAt: now })], now);
+    },
+    async stop() {
+      notifier.release();
+      await scheduler.stop(1_000);
+    },
+  };
+}
+
+test('a flush whose delivery outlasts its lease keeps renewing it: no other replica can claim the group', { timeout: 30_000 }, async () => {
+  const LEASE_MS = 300;
+  const engine = startEngine({ leaseMs: LEASE_MS });
   try {
-    await dispatcher.ingest([makeAlert({ alertname: 'Slow' }, { startsAt: Date.now(), endsAt: Date.now() + 3_600_000, updatedAt: Date.now() })], Date.now());
-    await notifier.started();
+    await engine.post('Slow');
+    await engine.notifier.started();
     // Three leases pass while the delivery is held: unrenewed, the lease would have lapsed twice.
     await delay(3 * LEASE_MS);
-    assert.deepEqual(await store.claimDue(Date.now(), LEASE_MS, 10), [], 'another replica claimed the group');
-    assert.equal(notifier.calls, 1, 'the group was flushed again while its flush was in progress');
+    assert.deepEqual(await engine.store.claimDue(Date.now(), LEASE_MS, 10), [], 'another replica claimed the group');
+    assert.deepEqual(engine.notifier.calls, ['Slow'], 'the group was flushed again while its flush was in progress');
   } finally {
-    notifier.release();
-    await scheduler.stop(1_000);
+    await engine.stop();
+  }
+});
+
+test('flushes held up by a slow receiver stop counting against the active limit, so other groups still flush', { timeout: 10_000 }, async () => {
+  const engine = startEngine({ maxActive: 2, slowAfterMs: 200 });
+  try {
+    await engine.post('Slow1');
+    await engine.post('Slow2');
+    await engine.notifier.started();
+    await engine.post('Fast');
+    // If held flushes counted for good, Fast would wait for their release, and the test time out.
+    await engine.notifier.notified('Fast');
+    assert.deepEqual(new Set(engine.notifier.calls), new Set(['Slow1', 'Slow2', 'Fast']));
+  } finally {
+    await engine.stop();
+  }
+});
+
+test('at most maxActive flushes start before the first of them becomes slow', { timeout: 30_000 }, async () => {
+  const engine = startEngine({ maxActive: 2, slowAfterMs: 60_000 });
+  try {
+    for (const name of ['Slow1', 'Slow2', 'Slow3']) await engine.post(name);
+    await engine.notifier.started();
+    // The third group is due within 10 ms; give the loop a few polls to (wrongly) start it.
+    await delay(300);
+    assert.equal(engine.notifier.calls.length, 2);
+  } finally {
+    await engine.stop();
   }
 });
