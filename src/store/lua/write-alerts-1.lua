@@ -30,9 +30,10 @@ end
 
 -- Keys get their expiry when the group is created or its due time moves: a write that does
 -- neither leaves the expiry the last claim or commit set, which already outlasts the due time.
+-- Shard-wide key names are built only where used: most writes add an alert to a group and need
+-- none of them.
 local function write(f)
   local shard, id, fingerprint = f[1], f[2], f[3]
-  local due, ids, counts = shard_key(tag_prefix, shard, 'due'), shard_key(tag_prefix, shard, 'ids'), shard_key(tag_prefix, shard, 'counts')
   local meta, alerts = shard_key(tag_prefix, shard, 'g:' .. id), shard_key(tag_prefix, shard, 'a:' .. id)
   local created_at = redis.call('HGET', meta, 'createdAt') or ''
   if created_at ~= f[6] then return 0 end
@@ -50,18 +51,18 @@ local function write(f)
     return 0
   end
 
-  local log = shard_key(tag_prefix, shard, 'n:' .. id)
   local due_moved = nil
   if created_at == '' then
     local origin = f[15]
-    redis.call('DEL', alerts, log)
+    redis.call('DEL', alerts, shard_key(tag_prefix, shard, 'n:' .. id))
     redis.call('HSET', meta, 'key', f[10], 'routeId', f[11], 'receiver', f[12],
       'labels', f[13], 'createdAt', f[14], 'origin', origin, 'lastTick', '0')
-    list_group(due, ids, id, origin)
+    list_group(shard_key(tag_prefix, shard, 'due'), shard_key(tag_prefix, shard, 'ids'), id, origin)
     due_moved = origin
   end
   redis.call('HSET', alerts, fingerprint, f[4])
   if count_now then
+    local counts = shard_key(tag_prefix, shard, 'counts')
     if created_at == '' then
       count_group(counts, id, f[11], 1)
     elseif adds then
@@ -74,6 +75,7 @@ local function write(f)
   local wake_at = f[7]
   if wake_at ~= '' then
     local wake = tonumber(wake_at)
+    local due = shard_key(tag_prefix, shard, 'due')
     if redis.call('HEXISTS', meta, 'token') == 1 then
       -- Leased: the holder's commit sets the due time, and honours this.
       local pending = tonumber(redis.call('HGET', meta, 'pendingWake'))
@@ -84,7 +86,7 @@ local function write(f)
     end
   end
 
-  if due_moved then expire_group(due_moved, grace, meta, alerts, log) end
+  if due_moved then expire_group(due_moved, grace, meta, alerts, shard_key(tag_prefix, shard, 'n:' .. id)) end
   return 1
 end
 
