@@ -22,5 +22,5 @@ USER 1000:1000
 EXPOSE 9093
 HEALTHCHECK --interval=10s --timeout=3s --start-period=15s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:9093/-/healthy').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
-ENTRYPOINT ["node", "dist/server.js"]
+ENTRYPOINT ["node", "--max-semi-space-size=32", "dist/server.js"]
 CMD ["--config.file=/etc/alertmanager/alertmanager.yml"]

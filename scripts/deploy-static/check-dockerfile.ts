@@ -49,7 +49,9 @@ export function checkDockerfile(repo: RepoFiles): string[] {
     problems.push('Dockerfile: needs HEALTHCHECK CMD ["node", ...] requesting /-/healthy');
   }
   const entrypoint = last(final, 'ENTRYPOINT')?.exec;
-  if (entrypoint?.join(' ') !== 'node dist/server.js') problems.push('Dockerfile: ENTRYPOINT must be ["node", "dist/server.js"]');
+  if (entrypoint?.join(' ') !== 'node --max-semi-space-size=32 dist/server.js') {
+    problems.push('Dockerfile: ENTRYPOINT must be ["node", "--max-semi-space-size=32", "dist/server.js"]');
+  }
   if (!last(final, 'CMD')?.exec?.includes(`--config.file=${CONFIG_FILE_PATH}`)) {
     problems.push(`Dockerfile: CMD must pass --config.file=${CONFIG_FILE_PATH}`);
   }

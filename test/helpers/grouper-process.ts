@@ -34,6 +34,8 @@ export async function startGrouper(options: GrouperOptions): Promise<GrouperProc
       name: 'grouper',
       command: process.execPath,
       args: [
+        // As `npm start`, the npm bin and the image run it (README, "Running it").
+        '--max-semi-space-size=32',
         '--import',
         'tsx',
         join(REPO_ROOT, 'src', 'server.ts'),

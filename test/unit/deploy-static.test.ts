@@ -120,14 +120,23 @@ describe('Dockerfile and .dockerignore', () => {
 
 describe('entry points', () => {
   it('the image, the npm bin and the build all run dist/server.js', () => {
-    const pkg = JSON.parse(repo.read('package.json')) as { bin: Record<string, string> };
+    const pkg = JSON.parse(repo.read('package.json')) as { bin: Record<string, string>; scripts: Record<string, string> };
     assert.equal(pkg.bin['grouper'], 'bin/grouper.js');
     const launcher = repo.read('bin/grouper.js');
-    assert.match(launcher, /^#!\/usr\/bin\/env node\n/);
+    assert.match(launcher, /^#!\/usr\/bin\/env -S node --max-semi-space-size=32\n/);
     assert.match(launcher, /^import '\.\.\/dist\/server\.js';$/m);
     const build = JSON.parse(repo.read('tsconfig.build.json')) as { compilerOptions: { outDir: string; rootDir: string } };
     assert.deepEqual([build.compilerOptions.rootDir, build.compilerOptions.outDir], ['src', 'dist']);
-    assert.match(repo.read('Dockerfile'), /^ENTRYPOINT \["node", "dist\/server\.js"\]$/m);
+    assert.match(repo.read('Dockerfile'), /^ENTRYPOINT \["node", "--max-semi-space-size=32", "dist\/server\.js"\]$/m);
+  });
+
+  it('every way of starting Grouper gives V8 the same young generation', () => {
+    const flag = '--max-semi-space-size=32';
+    const pkg = JSON.parse(repo.read('package.json')) as { scripts: Record<string, string> };
+    assert.ok(pkg.scripts['start'].includes(flag), 'npm start');
+    assert.ok(repo.read('bin/grouper.js').includes(flag), 'the npm bin');
+    assert.ok(repo.read('Dockerfile').includes(flag), 'the image');
+    assert.ok(repo.read('test/helpers/grouper-process.ts').includes(flag), 'the tests and benchmarks');
   });
 });
 
