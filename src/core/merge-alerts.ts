@@ -10,7 +10,9 @@ export function mergeAlerts(old: Alert | undefined, incoming: Alert, now: number
   const older = younger === incoming ? old : incoming;
   const startsAt = Math.min(old.startsAt, incoming.startsAt);
   const endsAt = keepsOlderEnd(older, younger, now) ? older.endsAt : younger.endsAt;
-  return { ...younger, startsAt, endsAt };
+  // Spelt out: a spread walks the object's properties, and every re-post of an alert merges.
+  const { fingerprint, labels, annotations, generatorURL, updatedAt, timeout } = younger;
+  return { fingerprint, labels, annotations, startsAt, endsAt, generatorURL, updatedAt, timeout };
 }
 
 function overlaps(old: Alert, incoming: Alert): boolean {

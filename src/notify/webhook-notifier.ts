@@ -84,7 +84,7 @@ export class WebhookNotifier {
       const { code, message: text } = error as NotifyError;
       return { ok: false, retryable: false, code, error: text, attempts: 0 };
     }
-    const context = { receiver: message.receiver, groupKey: message.groupKey };
+    const { receiver, groupKey } = message;
     let previousError: string | undefined;
     const result = await deliver(
       async (signal, attempt) => {
@@ -96,7 +96,7 @@ export class WebhookNotifier {
           this.#metrics?.notificationRequest('webhook', false, (performance.now() - startedAt) / 1000);
           if (error instanceof NotifyError && error.retryable && !signal.aborted) {
             // Alertmanager warns when the error changes, not on every attempt.
-            const details = { ...context, attempts: attempt, code: error.code, err: error.message };
+            const details = { receiver, groupKey, attempts: attempt, code: error.code, err: error.message };
             if (error.message === previousError) this.#logger.debug(details, RETRY_MESSAGE);
             else this.#logger.warn(details, RETRY_MESSAGE);
             previousError = error.message;
@@ -104,9 +104,10 @@ export class WebhookNotifier {
           throw error;
         }
       },
-      { ...options, random: this.#random, now: this.#now, sleep: this.#sleep },
+      // Spelt out rather than spread, as below: this runs for every notification.
+      { deadline: options.deadline, signal: options.signal, random: this.#random, now: this.#now, sleep: this.#sleep },
     );
-    if (result.ok) this.#logger.debug({ ...context, attempts: result.attempts }, 'Notify success');
+    if (result.ok) this.#logger.debug({ receiver, groupKey, attempts: result.attempts }, 'Notify success');
     this.#metrics?.notification('webhook', outcomeOf(result));
     return result;
   }
