@@ -20,6 +20,13 @@ const REDIS_URL = process.env.GROUPER_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379'
 const LEASE_MS = 3_000;
 /** The scheduler's poll interval, plus delivery and a busy machine. */
 const TAKEOVER_SLACK_MS = 2_000;
+/**
+ * The sink stamps a request when its event loop gets to it. Requests the victim wrote just before
+ * the kill are on the wire already, and with three replicas flushing into this one process the
+ * stamp trails the wire by up to ~150 ms. A victim the kill missed would go on sending for the
+ * rest of the phase, seconds.
+ */
+const SINK_LAG_MS = 1_000;
 
 /** Runs the workload on a prefix of its own on the shared Redis, and removes the prefix after. */
 async function onSharedRedis(options: Omit<FlushRunOptions, 'args'> & { readonly args?: readonly string[] }): Promise<FlushRun> {
@@ -84,7 +91,8 @@ describe('replicas sharing one Redis', { timeout: 150_000 }, () => {
     const victimName = replicaName(victim);
     const victimFlushes = run.flushes.filter((flush) => flush.sender === victimName);
     assert.ok(victimFlushes.length > 0, 'the killed replica had flushed nothing: the kill was not mid-run');
-    assert.ok(victimFlushes.every((flush) => flush.receivedAt <= killedAt + 100), 'the killed replica went on sending after SIGKILL');
+    const late = victimFlushes.filter((flush) => flush.receivedAt > killedAt + SINK_LAG_MS).map((flush) => flush.receivedAt - killedAt);
+    assert.deepEqual(late, [], `the killed replica went on sending after SIGKILL: ${late.length} flushes received up to ${Math.max(0, ...late)} ms after it`);
 
     // A duplicate is a flush the victim delivered but had not committed when it died.
     const duplicates = [...counts].filter(([, count]) => count > 1);
