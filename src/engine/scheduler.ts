@@ -126,7 +126,7 @@ export class Scheduler {
       this.#pokedAt = Infinity;
       let sleepTo = now + this.#options.pollMs;
       try {
-        const free = Math.min(this.#options.maxInFlight - this.#inFlight.size, this.#options.maxActive - this.#active);
+        const free = this.#freeSlots();
         if (free > 0) {
           const claims = await this.#store.claimDue(now, this.#options.leaseMs, free);
           this.#metrics.claims(claims.length);
@@ -140,6 +140,10 @@ export class Scheduler {
       }
       await this.#sleep(Math.min(sleepTo, this.#pokedAt));
     }
+  }
+
+  #freeSlots(): number {
+    return Math.min(this.#options.maxInFlight - this.#inFlight.size, this.#options.maxActive - this.#active);
   }
 
   #track(flush: Promise<void>): void {
@@ -196,8 +200,7 @@ export class Scheduler {
     this.#deliveries.add(delivery);
     this.#held.add(claim);
     try {
-      const group = await this.#store.loadGroup(claim.groupId);
-      if (group === undefined) return;
+      const { group } = claim;
       const runtime = this.#runtime();
       const now = this.#clock();
       const { route, strays } = placeGroup(runtime, group);

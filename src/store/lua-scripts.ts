@@ -23,7 +23,7 @@ function readLua(file: string): string {
 export const scripts = {
   readSlots: luaScript('read-slots', 1),
   writeAlerts: luaScript('write-alerts', 1),
-  claimDue: luaScript('claim-due', 4),
+  claimDue: luaScript('claim-due', 1),
   commit: luaScript('commit', 6),
   extendLease: luaScript('extend-lease', 4),
   loadGroup: luaScript('load-group', 4),

@@ -98,7 +98,7 @@ export class MemoryStore implements Store {
       group.token = ++this.#lastToken;
       group.pendingWake = undefined;
       this.#due.set(groupId, now + leaseMs);
-      return { groupId, token: group.token, takenOver };
+      return { groupId, token: group.token, takenOver, group: this.#stored(groupId) as StoredGroup };
     });
   }
 

@@ -6,6 +6,7 @@ import { defineScripts, scripts } from './lua-scripts.ts';
 import { execBatch, type RedisCall } from './redis-batch.ts';
 import { decodeAlert, decodeGroup, decodeIncarnation, encodeAlert, encodeLogEntry, hashFields } from './redis-codec.ts';
 import { ALL_SHARDS, RedisKeys, SHARDS, shardOf } from './redis-keys.ts';
+import { StoreError } from './store-errors.ts';
 import type {
   AlertSlot,
   AlertWrite,
@@ -41,7 +42,7 @@ export interface RedisStoreOptions {
 
 /**
  * The Store in Redis, shared by all replicas (data model in design.md). Each change is one Lua
- * script on the keys of one shard; each batch is one round trip. Takes ownership of the client:
+ * script (on a Cluster, on the keys of one shard); each batch is one round trip. Takes ownership of the client:
  * close() quits it.
  */
 export class RedisStore implements Store {
@@ -109,9 +110,9 @@ export class RedisStore implements Store {
   }
 
   /**
-   * How items of the given shards go to a batch script (read-slots, write-alerts), in order: on
-   * one Redis, all in one call, which costs both sides far less than a call per shard; on a
-   * Cluster, one call per shard, since one script may only touch one slot's keys there.
+   * How items of the given shards go to a batch script (read-slots, write-alerts, claim-due), in
+   * order: on one Redis, all in one call, which costs both sides far less than a call per shard;
+   * on a Cluster, one call per shard, since one script may only touch one slot's keys there.
    */
   #callsFor(shards: readonly number[]): ScriptCall[] {
     if (shards.length === 0) return [];
@@ -135,18 +136,23 @@ export class RedisStore implements Store {
     const shares = fairShares(counts as number[], limit, this.#rotation);
     this.#rotation = (this.#rotation + limit) % SHARDS;
     const claiming = ALL_SHARDS.filter((shard) => shares[shard] > 0);
+    const leaseEnd = String(now + leaseMs);
     const replies = await execBatch(
       this.#client,
-      claiming.map((shard): RedisCall => {
-        const keys = this.#keys.shard(shard);
-        const { command } = scripts.claimDue;
-        return [command, keys.due, keys.tokens, keys.ids, keys.counts, now, now + leaseMs, shares[shard], keys.meta, keys.alerts, keys.log, this.#grace];
+      this.#callsFor(claiming).map(({ shard, items }): RedisCall => {
+        const call: [string, ...(string | number)[]] = [scripts.claimDue.command, this.#keys.shard(shard).due, this.#keys.tagPrefix, now, leaseEnd, this.#grace];
+        for (const index of items) call.push(claiming[index], shares[claiming[index]]);
+        return call;
       }),
     );
     const claims: Claim[] = [];
-    for (const reply of replies as (string | number)[][]) {
-      for (let i = 0; i < reply.length; i += 3) {
-        claims.push({ groupId: String(reply[i]), token: Number(reply[i + 1]), takenOver: reply[i + 2] === 1 });
+    for (const reply of replies as (string | number | string[])[][]) {
+      for (let i = 0; i < reply.length; i += 6) {
+        const groupId = String(reply[i]);
+        const [meta, alerts, log] = [reply[i + 3], reply[i + 4], reply[i + 5]] as string[][];
+        const group = decodeGroup(groupId, hashFields(meta), hashFields(alerts), hashFields(log), leaseEnd);
+        if (group === undefined) throw new StoreError('CORRUPT', `claimed group ${groupId} has no createdAt`);
+        claims.push({ groupId, token: Number(reply[i + 1]), takenOver: reply[i + 2] === 1, group });
       }
     }
     return claims;

@@ -45,6 +45,8 @@ export interface Claim {
   readonly token: number;
   /** Another claim's lease on the group ran out uncommitted: its replica died or stalled. */
   readonly takenOver: boolean;
+  /** The group as the claim left it, read with it: its due time is the lease's end. */
+  readonly group: StoredGroup;
 }
 
 /** A group as stored, with its schedule. */
