@@ -50,6 +50,10 @@ export class Scheduler {
   readonly #inFlight = new Set<Promise<void>>();
   /** Flushes in progress that are not yet slow. */
   #active = 0;
+  /** The loop sleeps until this many slots are free: each claim costs a round of store calls. */
+  readonly #claimBatch: number;
+  /** The loop sleeps because every slot was taken, not because nothing was due. */
+  #full = false;
   /**
    * One per flush in progress: stop() aborts them all. Deliveries listen on their own flush's
    * signal, because an AbortSignal's listeners are a list that each add and remove walks.
@@ -85,6 +89,7 @@ export class Scheduler {
     this.#log = deps.logger;
     this.#metrics = deps.metrics;
     this.#options = { ...defaultSchedulerOptions, ...deps.options };
+    this.#claimBatch = Math.ceil(this.#options.maxActive / 4);
   }
 
   start(): void {
@@ -127,6 +132,7 @@ export class Scheduler {
       let sleepTo = now + this.#options.pollMs;
       try {
         const free = this.#freeSlots();
+        this.#full = free <= 0;
         if (free > 0) {
           const claims = await this.#store.claimDue(now, this.#options.leaseMs, free);
           this.#metrics.claims(claims.length);
@@ -153,7 +159,7 @@ export class Scheduler {
     const settle = (): void => {
       if (active) this.#active--;
       active = false;
-      this.#wake?.();
+      if (this.#full && this.#freeSlots() >= this.#claimBatch) this.#wake?.();
     };
     const slow = setTimeout(settle, this.#options.slowAfterMs);
     void flush.finally(() => {
