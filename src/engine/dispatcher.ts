@@ -13,6 +13,7 @@ import {
   type Usage,
   type Verdict,
 } from '../core/limits.ts';
+import { labelValue, type LabelSet } from '../core/label-set.ts';
 import { mergeAlerts } from '../core/merge-alerts.ts';
 import { matchRoutes, type Route } from '../core/route.ts';
 import type { AlertSlot, AlertWrite, ReadOptions, SlotState, Store, StoreUsage } from '../store/store.ts';
@@ -91,8 +92,8 @@ export class Dispatcher implements AlertIngest {
   readonly #cache: SlotCache | undefined;
   /** By route tree: a reload brings a new tree, and the old one's entries go with it. */
   readonly #places = new WeakMap<Route, Map<string, readonly Place[]>>();
-  /** Group ids by receiver and group key. */
-  readonly #ids = new Map<string, Map<string, string>>();
+  /** Group headers by route and the values of its group_by labels (#header). */
+  readonly #headers = new WeakMap<Route, Map<string, GroupHeader>>();
 
   constructor(deps: {
     store: Store;
@@ -160,11 +161,32 @@ export class Dispatcher implements AlertIngest {
   }
 
   #place(root: Route, alert: Alert): readonly Place[] {
-    return matchRoutes(root, alert.labels).map((route) => {
-      const labels = groupLabels(route, alert.labels);
-      const key = groupKey(route, labels);
-      return { route, header: { id: this.#groupId(route.receiver, key), key, routeId: route.id, receiver: route.receiver, labels } };
-    });
+    return matchRoutes(root, alert.labels).map((route) => ({ route, header: this.#header(route, alert.labels) }));
+  }
+
+  /**
+   * The header of the group the labels fall in under `route`. New alerts of a group share it:
+   * remembered by the values of the group_by labels, it spares them building the group's labels
+   * and key and hashing the key. With `group_by: ['...']` each label set is a group of its own,
+   * and its re-posts are in the placement cache.
+   */
+  #header(route: Route, alertLabels: LabelSet): GroupHeader {
+    if (route.groupByAll) return newHeader(route, alertLabels);
+    let byValues = this.#headers.get(route);
+    if (byValues === undefined) this.#headers.set(route, (byValues = new Map()));
+    // Each value is written with its length, and an absent one as \x01: no two differ alike.
+    let values = '';
+    for (const name of route.groupBy) {
+      const value = labelValue(alertLabels, name);
+      values += value === undefined ? '\x01' : `${value.length}:${value}`;
+    }
+    let header = byValues.get(values);
+    if (header === undefined) {
+      if (byValues.size >= PLACE_CACHE_SIZE) byValues.clear();
+      header = newHeader(route, alertLabels);
+      byValues.set(values, header);
+    }
+    return header;
   }
 
   #rememberPlaces(root: Route, updates: readonly SlotUpdate[], states: readonly SlotState[]): void {
@@ -175,19 +197,6 @@ export class Dispatcher implements AlertIngest {
       if (byFingerprint.size >= PLACE_CACHE_SIZE) byFingerprint.clear();
       byFingerprint.set(incoming[0].fingerprint, placed);
     });
-  }
-
-  /** New alerts of a group share its key: its hash is remembered too. */
-  #groupId(receiver: string, key: string): string {
-    let ids = this.#ids.get(receiver);
-    if (ids === undefined) this.#ids.set(receiver, (ids = new Map()));
-    let id = ids.get(key);
-    if (id === undefined) {
-      if (ids.size >= PLACE_CACHE_SIZE) ids.clear();
-      id = groupId(receiver, key);
-      ids.set(key, id);
-    }
-    return id;
   }
 
   #slotUpdates(root: Route, alerts: readonly Alert[], rehoming: boolean): SlotUpdate[] {
@@ -350,6 +359,12 @@ export class Dispatcher implements AlertIngest {
 }
 
 const NOTHING_STORED: Usage = { alerts: 0, groups: () => 0 };
+
+function newHeader(route: Route, alertLabels: LabelSet): GroupHeader {
+  const labels = groupLabels(route, alertLabels);
+  const key = groupKey(route, labels);
+  return { id: groupId(route.receiver, key), key, routeId: route.id, receiver: route.receiver, labels };
+}
 
 /** The indexes of the slots that hold no alert yet. */
 function emptySlots(states: readonly SlotState[]): number[] {
