@@ -174,7 +174,7 @@ export class Dispatcher implements AlertIngest {
     if (route.groupByAll) return newHeader(route, alertLabels);
     let byValues = this.#headers.get(route);
     if (byValues === undefined) this.#headers.set(route, (byValues = new Map()));
-    // Each value is written with its length, and an absent one as \x01: no two differ alike.
+    // Each value as its length and itself, an absent one as \x01: distinct values, distinct strings.
     let values = '';
     for (const name of route.groupBy) {
       const value = labelValue(alertLabels, name);

@@ -42,8 +42,8 @@ export interface RedisStoreOptions {
 
 /**
  * The Store in Redis, shared by all replicas (data model in design.md). Each change is one Lua
- * script (on a Cluster, on the keys of one shard); each batch is one round trip. Takes ownership of the client:
- * close() quits it.
+ * script (on a Cluster, on the keys of one shard); each batch is one round trip. Takes ownership
+ * of the client: close() quits it.
  */
 export class RedisStore implements Store {
   readonly #client: Redis | Cluster;
