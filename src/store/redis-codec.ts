@@ -42,21 +42,19 @@ export function decodeIncarnation(createdAt: string | null, origin: string | nul
   return { createdAt: Number(createdAt), origin: Number(origin) };
 }
 
+/** A group's meta, alerts and log hashes as lua/shared.lua's group_hashes returns them. */
+export type GroupHashes = readonly [meta: readonly string[], alerts: readonly string[], log: readonly string[]];
+
 /** A hash as a record, from the flat field, value, field, value, ... array HGETALL returns in Lua. */
-export function hashFields(flat: readonly string[]): Record<string, string> {
+function hashFields(flat: readonly string[]): Record<string, string> {
   const fields: [string, string][] = [];
   for (let i = 0; i < flat.length; i += 2) fields.push([flat[i], flat[i + 1]]);
   return Object.fromEntries(fields);
 }
 
 /** A group from its three hashes and its due score, or undefined when it is absent. */
-export function decodeGroup(
-  id: string,
-  meta: Record<string, string>,
-  alerts: Record<string, string>,
-  log: Record<string, string>,
-  due: string | null,
-): StoredGroup | undefined {
+export function decodeGroup(id: string, hashes: GroupHashes, due: string | null): StoredGroup | undefined {
+  const [meta, alerts, log] = hashes.map(hashFields);
   if (meta.createdAt === undefined) return undefined;
   if (meta.key === undefined || meta.labels === undefined) {
     throw new StoreError('CORRUPT', `group ${id} has an incomplete meta hash`);

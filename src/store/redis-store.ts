@@ -4,7 +4,7 @@ import { checkWrites } from './check-writes.ts';
 import { fairShares } from './fair-shares.ts';
 import { defineScripts, scripts } from './lua-scripts.ts';
 import { execBatch, type RedisCall } from './redis-batch.ts';
-import { decodeAlert, decodeGroup, decodeIncarnation, encodeAlert, encodeLogEntry, hashFields } from './redis-codec.ts';
+import { decodeAlert, decodeGroup, decodeIncarnation, encodeAlert, encodeLogEntry, type GroupHashes } from './redis-codec.ts';
 import { ALL_SHARDS, RedisKeys, SHARDS, shardOf } from './redis-keys.ts';
 import { StoreError } from './store-errors.ts';
 import type {
@@ -146,11 +146,10 @@ export class RedisStore implements Store {
       }),
     );
     const claims: Claim[] = [];
-    for (const reply of replies as (string | number | string[])[][]) {
-      for (let i = 0; i < reply.length; i += 6) {
+    for (const reply of replies as (string | number | GroupHashes)[][]) {
+      for (let i = 0; i < reply.length; i += 4) {
         const groupId = String(reply[i]);
-        const [meta, alerts, log] = [reply[i + 3], reply[i + 4], reply[i + 5]] as string[][];
-        const group = decodeGroup(groupId, hashFields(meta), hashFields(alerts), hashFields(log), leaseEnd);
+        const group = decodeGroup(groupId, reply[i + 3] as GroupHashes, leaseEnd);
         if (group === undefined) throw new StoreError('CORRUPT', `claimed group ${groupId} has no createdAt`);
         claims.push({ groupId, token: Number(reply[i + 1]), takenOver: reply[i + 2] === 1, group });
       }
@@ -210,8 +209,8 @@ export class RedisStore implements Store {
     );
     return replies.map((reply, i) => {
       if (reply === null) return undefined;
-      const [meta, alerts, log, due] = reply as [string[], string[], string[], string | null];
-      return decodeGroup(groupIds[i], hashFields(meta), hashFields(alerts), hashFields(log), due);
+      const [hashes, due] = reply as [GroupHashes, string | null];
+      return decodeGroup(groupIds[i], hashes, due);
     });
   }
 

@@ -6,9 +6,9 @@
 -- KEYS: 1 a key of the first shard's, which routes the call on a Cluster (not read)
 -- ARGV: 1 the key prefix up to the shard's hash tag (`<prefix>:{`), 2 now, 3 lease end,
 --       4 grace ms, then pairs: shard, most groups to claim in it
--- Returns a flat array of six elements per claimed group: its id, its token, 1 if the claim
--- takes over an uncommitted lease that ran out (else 0), then its meta, alerts and log hashes
--- as HGETALL returns them. Its due time is the lease end.
+-- Returns a flat array of four elements per claimed group: its id, its token, 1 if the claim
+-- takes over an uncommitted lease that ran out (else 0), and its hashes (group_hashes). Its due
+-- time is the lease end.
 local tag_prefix, now, lease_end, grace = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local claims = {}
 for i = 5, #ARGV, 2 do
@@ -27,9 +27,7 @@ for i = 5, #ARGV, 2 do
       claims[#claims + 1] = id
       claims[#claims + 1] = token
       claims[#claims + 1] = taken_over
-      claims[#claims + 1] = redis.call('HGETALL', meta)
-      claims[#claims + 1] = redis.call('HGETALL', alerts)
-      claims[#claims + 1] = redis.call('HGETALL', log)
+      claims[#claims + 1] = group_hashes(meta, alerts, log)
     else
       unlist_group(due, shard_key(tag_prefix, shard, 'ids'), id)
       count_group(shard_key(tag_prefix, shard, 'counts'), id, nil, 0)

@@ -15,6 +15,11 @@ local function tick_of(encoded)
   return value
 end
 
+-- A group's meta, alerts and log hashes, each as HGETALL returns it (redis-codec.ts, decodeGroup).
+local function group_hashes(meta, alerts, log)
+  return { redis.call('HGETALL', meta), redis.call('HGETALL', alerts), redis.call('HGETALL', log) }
+end
+
 -- A key of shard `shard`, as redis-keys.ts names it: `<prefix>:{<shard>}:<kind>`, where
 -- `tag_prefix` is `<prefix>:{`. Scripts that take writes of several shards derive keys with it.
 local function shard_key(tag_prefix, shard, kind)
