@@ -8,17 +8,15 @@
 local tag_prefix, sizes = ARGV[1], ARGV[2] ~= ''
 local replies = {}
 for i = 3, #ARGV do
-  local slot = ARGV[i]
-  local first = string.find(slot, '\0', 1, true)
-  local second = string.find(slot, '\0', first + 1, true)
-  local shard, id = string.sub(slot, 1, first - 1), string.sub(slot, first + 1, second - 1)
+  local slot = packed_fields(ARGV[i])
+  local shard, id = slot[1], slot[2]
   local meta, alerts = shard_key(tag_prefix, shard, 'g:' .. id), shard_key(tag_prefix, shard, 'a:' .. id)
   local group = redis.call('HMGET', meta, 'createdAt', 'origin')
   local n = #replies
   if group[1] then
     replies[n + 1] = group[1]
     replies[n + 2] = group[2]
-    replies[n + 3] = redis.call('HGET', alerts, string.sub(slot, second + 1))
+    replies[n + 3] = redis.call('HGET', alerts, slot[3])
     replies[n + 4] = sizes and redis.call('HLEN', alerts)
   else
     replies[n + 1], replies[n + 2], replies[n + 3], replies[n + 4] = false, false, false, false

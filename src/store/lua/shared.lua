@@ -15,6 +15,21 @@ local function tick_of(encoded)
   return value
 end
 
+-- The fields of one argument that packs them joined by NUL bytes (redis-store.ts): one argument
+-- costs the client far less than several.
+local function packed_fields(packed)
+  local fields, from = {}, 1
+  while true do
+    local at = string.find(packed, '\0', from, true)
+    if not at then
+      fields[#fields + 1] = string.sub(packed, from)
+      return fields
+    end
+    fields[#fields + 1] = string.sub(packed, from, at - 1)
+    from = at + 1
+  end
+end
+
 -- A group's meta, alerts and log hashes, each as HGETALL returns it (redis-codec.ts, decodeGroup).
 local function group_hashes(meta, alerts, log)
   return { redis.call('HGETALL', meta), redis.call('HGETALL', alerts), redis.call('HGETALL', log) }

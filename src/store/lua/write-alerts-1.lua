@@ -15,19 +15,6 @@
 -- changed nothing).
 local tag_prefix, grace, count_now = ARGV[1], ARGV[2], ARGV[3] ~= ''
 
-local function fields_of(packed)
-  local fields, from = {}, 1
-  while true do
-    local at = string.find(packed, '\0', from, true)
-    if not at then
-      fields[#fields + 1] = string.sub(packed, from)
-      return fields
-    end
-    fields[#fields + 1] = string.sub(packed, from, at - 1)
-    from = at + 1
-  end
-end
-
 -- Keys get their expiry when the group is created or its due time moves: a write that does
 -- neither leaves the expiry the last claim or commit set, which already outlasts the due time.
 -- Shard-wide key names are built only where used: most writes add an alert to a group and need
@@ -91,5 +78,5 @@ local function write(f)
 end
 
 local results = {}
-for i = 4, #ARGV do results[#results + 1] = write(fields_of(ARGV[i])) end
+for i = 4, #ARGV do results[#results + 1] = write(packed_fields(ARGV[i])) end
 return results
