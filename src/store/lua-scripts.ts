@@ -24,7 +24,7 @@ export const scripts = {
   readSlots: luaScript('read-slots', 1),
   writeAlerts: luaScript('write-alerts', 1),
   claimDue: luaScript('claim-due', 1),
-  commit: luaScript('commit', 6),
+  commit: luaScript('commit', 1),
   extendLease: luaScript('extend-lease', 4),
   loadGroup: luaScript('load-group', 4),
   mergeGroup: luaScript('merge-group', 5),

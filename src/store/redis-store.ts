@@ -7,6 +7,7 @@ import { execBatch, type RedisCall } from './redis-batch.ts';
 import { decodeAlert, decodeGroup, decodeIncarnation, encodeAlert, encodeLogEntry, type GroupHashes } from './redis-codec.ts';
 import { ALL_SHARDS, RedisKeys, SHARDS, shardOf } from './redis-keys.ts';
 import { StoreError } from './store-errors.ts';
+import { TurnBatch } from './turn-batch.ts';
 import type {
   AlertSlot,
   AlertWrite,
@@ -25,7 +26,7 @@ export interface RedisStoreOptions {
   /** Namespace of every key, e.g. `grouper`; must not contain `{` or `}`. */
   readonly prefix: string;
   /**
-   * A group's keys expire this long after its due time (or after now, if that is later). Every
+   * A group expires this long after its due time (or after now, if that is later). Every
    * write, claim and commit moves the expiry along with the due time, so only a group that no
    * replica has looked at for this long (all replicas down, or a bug) expires. Default 7 days:
    * bounds garbage while outliving any outage of the replicas that is worth surviving.
@@ -53,6 +54,8 @@ export class RedisStore implements Store {
   readonly #countUsage: string;
   /** Where fairShares starts handing out what cannot be split evenly; moves on every claim. */
   #rotation = 0;
+  /** Commits go to Redis a turn's worth at a time: a commit's reply is not urgent, its round trip costs both sides. */
+  readonly #commits = new TurnBatch<PackedCommit, boolean>((commits) => this.#sendCommits(commits));
 
   constructor(client: Redis | Cluster, options: RedisStoreOptions) {
     this.#client = client;
@@ -110,7 +113,7 @@ export class RedisStore implements Store {
   }
 
   /**
-   * How items of the given shards go to a batch script (read-slots, write-alerts, claim-due), in
+   * How items of the given shards go to a batch script (read-slots, write-alerts, claim-due, commit), in
    * order: on one Redis, all in one call, which costs both sides far less than a call per shard;
    * on a Cluster, one call per shard, since one script may only touch one slot's keys there.
    */
@@ -129,11 +132,11 @@ export class RedisStore implements Store {
 
   async claimDue(now: number, leaseMs: number, limit: number): Promise<Claim[]> {
     if (limit <= 0) return [];
-    const counts = await execBatch(
+    const counts = (await execBatch(
       this.#client,
       ALL_SHARDS.map((shard): RedisCall => ['zcount', this.#keys.shard(shard).due, '-inf', now]),
-    );
-    const shares = fairShares(counts as number[], limit, this.#rotation);
+    )) as number[];
+    const shares = fairShares(counts, limit, this.#rotation);
     this.#rotation = (this.#rotation + limit) % SHARDS;
     const claiming = ALL_SHARDS.filter((shard) => shares[shard] > 0);
     const leaseEnd = String(now + leaseMs);
@@ -214,29 +217,21 @@ export class RedisStore implements Store {
     });
   }
 
-  async commit(claim: Claim, outcome: FlushOutcome): Promise<boolean> {
-    const keys = this.#keys.group(claim.groupId);
-    const log = Object.entries(outcome.log);
-    const [reply] = await execBatch(this.#client, [
-      [
-        scripts.commit.command,
-        keys.meta,
-        keys.alerts,
-        keys.log,
-        keys.due,
-        keys.ids,
-        keys.counts,
-        claim.groupId,
-        String(claim.token),
-        outcome.tick,
-        outcome.nextDue,
-        this.#grace,
-        log.length,
-        ...log.flatMap(([integration, entry]) => [integration, encodeLogEntry(entry)]),
-        ...outcome.removeResolved.flatMap(({ fingerprint, updatedAt }) => [fingerprint, String(updatedAt)]),
-      ],
-    ]);
-    return reply === 1;
+  commit(claim: Claim, outcome: FlushOutcome): Promise<boolean> {
+    const shard = shardOf(claim.groupId);
+    return this.#commits.add({ shard, packed: packCommit(shard, claim, outcome) });
+  }
+
+  #sendCommits(commits: readonly PackedCommit[]): Promise<boolean>[] {
+    const committed = new Array<Promise<boolean>>(commits.length);
+    for (const { shard, items } of this.#callsFor(commits.map((commit) => commit.shard))) {
+      const call: [string, ...string[]] = [scripts.commit.command, this.#keys.shard(shard).due, this.#keys.tagPrefix, String(this.#grace)];
+      for (const index of items) call.push(commits[index].packed);
+      // Each call on its own: on a Cluster, one shard's node failing fails only its commits.
+      const replies = execBatch(this.#client, [call]).then(([reply]) => reply as number[]);
+      items.forEach((index, k) => (committed[index] = replies.then((reply) => reply[k] === 1)));
+    }
+    return committed;
   }
 
   async nextDue(): Promise<number | undefined> {
@@ -271,6 +266,20 @@ export class RedisStore implements Store {
 interface ScriptCall {
   readonly shard: number;
   readonly items: readonly number[];
+}
+
+interface PackedCommit {
+  readonly shard: number;
+  readonly packed: string;
+}
+
+/** One commit's argument of lua/commit-1.lua: its fields joined by NUL bytes, as in packWrite. */
+function packCommit(shard: number, claim: Claim, { tick, nextDue, log, removeResolved }: FlushOutcome): string {
+  const entries = Object.entries(log);
+  let packed = `${shard}\0${claim.groupId}\0${claim.token}\0${tick}\0${nextDue}\0${entries.length}`;
+  for (const [integration, entry] of entries) packed += `\0${integration}\0${encodeLogEntry(entry)}`;
+  for (const { fingerprint, updatedAt } of removeResolved) packed += `\0${fingerprint}\0${updatedAt}`;
+  return packed;
 }
 
 /**

@@ -10,25 +10,37 @@
 -- takes over an uncommitted lease that ran out (else 0), and its hashes (group_hashes). Its due
 -- time is the lease end.
 local tag_prefix, now, lease_end, grace = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
-local claims = {}
+local claims, now_ms = {}, redis_now()
 for i = 5, #ARGV, 2 do
   local shard = ARGV[i]
   local due, tokens = shard_key(tag_prefix, shard, 'due'), shard_key(tag_prefix, shard, 'token')
-  for _, id in ipairs(redis.call('ZRANGEBYSCORE', due, '-inf', now, 'LIMIT', 0, ARGV[i + 1])) do
+  local ids = redis.call('ZRANGEBYSCORE', due, '-inf', now, 'LIMIT', 0, ARGV[i + 1])
+  -- One increment hands out the tokens of all: a token an expired group leaves unused is lost.
+  local first_token = #ids > 0 and redis.call('INCRBY', tokens, #ids) - #ids
+  for k, id in ipairs(ids) do
     local meta = shard_key(tag_prefix, shard, 'g:' .. id)
-    if redis.call('EXISTS', meta) == 1 then
+    local meta_fields = redis.call('HGETALL', meta)
+    if #meta_fields > 0 then
       local alerts, log = shard_key(tag_prefix, shard, 'a:' .. id), shard_key(tag_prefix, shard, 'n:' .. id)
-      local taken_over = redis.call('HEXISTS', meta, 'token')
-      local token = redis.call('INCR', tokens)
+      -- The hash as it was: a token left in it is an uncommitted lease that ran out, and a wake
+      -- that came during that lease is served by this claim's flush. Their stale values in the
+      -- reply are not read (decodeGroup).
+      local taken_over, pending_wake = 0, false
+      for k = 1, #meta_fields, 2 do
+        local field = meta_fields[k]
+        if field == 'token' then taken_over = 1 elseif field == 'pendingWake' then pending_wake = true end
+      end
+      local token = first_token + k
       redis.call('HSET', meta, 'token', token)
-      redis.call('HDEL', meta, 'pendingWake')
+      if pending_wake then redis.call('HDEL', meta, 'pendingWake') end
       redis.call('ZADD', due, lease_end, id)
-      expire_group(lease_end, grace, meta, alerts, log)
+      expire_group(lease_end, grace, now_ms, meta)
       claims[#claims + 1] = id
       claims[#claims + 1] = token
       claims[#claims + 1] = taken_over
-      claims[#claims + 1] = group_hashes(meta, alerts, log)
+      claims[#claims + 1] = group_hashes(meta_fields, alerts, log)
     else
+      redis.call('DEL', shard_key(tag_prefix, shard, 'a:' .. id), shard_key(tag_prefix, shard, 'n:' .. id))
       unlist_group(due, shard_key(tag_prefix, shard, 'ids'), id)
       count_group(shard_key(tag_prefix, shard, 'counts'), id, nil, 0)
     end

@@ -4,5 +4,6 @@
 -- Returns nil when the group is absent, else { its hashes (group_hashes), its due time (nil if
 -- it has none) }.
 local meta, alerts, log, due = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
-if redis.call('EXISTS', meta) == 0 then return false end
-return { group_hashes(meta, alerts, log), redis.call('ZSCORE', due, ARGV[1]) }
+local meta_fields = redis.call('HGETALL', meta)
+if #meta_fields == 0 then return false end
+return { group_hashes(meta_fields, alerts, log), redis.call('ZSCORE', due, ARGV[1]) }

@@ -30,9 +30,10 @@ local function packed_fields(packed)
   end
 end
 
--- A group's meta, alerts and log hashes, each as HGETALL returns it (redis-codec.ts, decodeGroup).
-local function group_hashes(meta, alerts, log)
-  return { redis.call('HGETALL', meta), redis.call('HGETALL', alerts), redis.call('HGETALL', log) }
+-- A group's meta, alerts and log hashes, each as HGETALL returns it (redis-codec.ts, decodeGroup),
+-- given the meta hash's, which the caller has read already.
+local function group_hashes(meta_fields, alerts, log)
+  return { meta_fields, redis.call('HGETALL', alerts), redis.call('HGETALL', log) }
 end
 
 -- A key of shard `shard`, as redis-keys.ts names it: `<prefix>:{<shard>}:<kind>`, where
@@ -41,17 +42,21 @@ local function shard_key(tag_prefix, shard, kind)
   return tag_prefix .. shard .. '}:' .. kind
 end
 
--- A group's keys expire `grace` ms after its due time: live groups never expire, because every
--- script that moves the due time moves the expiry with it; abandoned ones are gone after `grace`.
--- Redis expires keys by its own clock, so the time left until the due time is counted from
--- Redis's TIME; a caller whose clock runs far behind (a test's fake clock) still gets `grace`.
-local function expire_group(due_at, grace, meta, alerts, log)
+-- Redis's clock in ms. Frozen while a script runs, so a script reads it once.
+local function redis_now()
   local time = redis.call('TIME')
-  local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
-  local ttl = math.floor(math.max(tonumber(due_at) - now, 0) + tonumber(grace))
-  redis.call('PEXPIRE', meta, ttl)
-  redis.call('PEXPIRE', alerts, ttl)
-  redis.call('PEXPIRE', log, ttl)
+  return tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+end
+
+-- A group expires `grace` ms after its due time: live groups never expire, because every script
+-- that moves the due time moves the expiry with it; abandoned ones are gone after `grace`. Only
+-- the meta hash expires, since without it the group is gone (scripts read nothing else of a
+-- group without it); claim-due deletes the rest when it meets the expired group's due entry, and
+-- a group created anew clears it first. Redis expires keys by its own clock, so the time left
+-- until the due time is counted from Redis's `now` (redis_now); a caller whose clock runs far
+-- behind (a test's fake clock) still gets `grace`.
+local function expire_group(due_at, grace, now, meta)
+  redis.call('PEXPIRE', meta, math.floor(math.max(tonumber(due_at) - now, 0) + tonumber(grace)))
 end
 
 -- Puts a new group on its shard's schedule and in its shard's id index.
@@ -79,6 +84,13 @@ end
 -- in after an outage, stored before the counts existed, or written without counting) is
 -- counted whole at its next commit.
 
+-- A field every counts hash keeps, with a value longer than hash-max-listpack-value (64 by
+-- default): Redis then stores the hash as a hash table for good. As a listpack, which it would be
+-- up to 512 fields (a shard of up to 256 groups), each read or write of a group's fields scans
+-- the whole hash, and that cost more than all else a commit does.
+local LAYOUT_FIELD = 'layout'
+local LAYOUT_VALUE = 'a hash table: this value is longer than hash-max-listpack-value (count_group, shared.lua)'
+
 -- Brings the counts in line with one group: `size` alerts for route `route`, or (nil, 0) when
 -- the group is gone.
 local function count_group(counts, id, route, size)
@@ -87,16 +99,18 @@ local function count_group(counts, id, route, size)
     if redis.call('HINCRBY', counts, field, delta) == 0 then redis.call('HDEL', counts, field) end
   end
   local alerts_field, route_field = 'group-alerts:' .. id, 'group-route:' .. id
-  local counted = redis.call('HMGET', counts, alerts_field, route_field)
+  local counted = redis.call('HMGET', counts, alerts_field, route_field, LAYOUT_FIELD)
   local counted_size, counted_route = tonumber(counted[1]) or 0, counted[2] or nil
   if route ~= counted_route then
     if counted_route then add('route:' .. counted_route, -1) end
     if route then add('route:' .. route, 1) end
   end
   if size ~= counted_size then add('alerts', size - counted_size) end
-  if route then
-    redis.call('HSET', counts, alerts_field, size, route_field, route)
-  else
+  if not route then
     redis.call('HDEL', counts, alerts_field, route_field)
+  elseif not counted[3] then
+    redis.call('HSET', counts, alerts_field, size, route_field, route, LAYOUT_FIELD, LAYOUT_VALUE)
+  elseif size ~= counted_size or route ~= counted_route then
+    redis.call('HSET', counts, alerts_field, size, route_field, route)
   end
 end
