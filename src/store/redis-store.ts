@@ -21,6 +21,9 @@ import type {
 } from './store.ts';
 
 const DAY = 24 * 60 * 60 * 1000;
+const COUNTS_MAX_AGE_MS = 50;
+
+const sum = (values: readonly number[]): number => values.reduce((total, value) => total + value, 0);
 
 export interface RedisStoreOptions {
   /** Namespace of every key, e.g. `grouper`; must not contain `{` or `}`. */
@@ -54,6 +57,8 @@ export class RedisStore implements Store {
   readonly #countUsage: string;
   /** Where fairShares starts handing out what cannot be split evenly; moves on every claim. */
   #rotation = 0;
+  /** The due groups per shard as last counted at `at`, less those claimed since (#dueCounts). */
+  #counted: { readonly at: number; readonly counts: number[] } | undefined;
   /** Commits go to Redis a turn's worth at a time: a commit's reply is not urgent, its round trip costs both sides. */
   readonly #commits = new TurnBatch<PackedCommit, boolean>((commits) => this.#sendCommits(commits));
 
@@ -132,10 +137,7 @@ export class RedisStore implements Store {
 
   async claimDue(now: number, leaseMs: number, limit: number): Promise<Claim[]> {
     if (limit <= 0) return [];
-    const counts = (await execBatch(
-      this.#client,
-      ALL_SHARDS.map((shard): RedisCall => ['zcount', this.#keys.shard(shard).due, '-inf', now]),
-    )) as number[];
+    const counts = await this.#dueCounts(now, limit);
     const shares = fairShares(counts, limit, this.#rotation);
     this.#rotation = (this.#rotation + limit) % SHARDS;
     const claiming = ALL_SHARDS.filter((shard) => shares[shard] > 0);
@@ -155,9 +157,33 @@ export class RedisStore implements Store {
         const group = decodeGroup(groupId, reply[i + 3] as GroupHashes, leaseEnd);
         if (group === undefined) throw new StoreError('CORRUPT', `claimed group ${groupId} has no createdAt`);
         claims.push({ groupId, token: Number(reply[i + 1]), takenOver: reply[i + 2] === 1, group });
+        counts[shardOf(groupId)]--;
       }
     }
+    // Counted groups that were not there (claimed by another replica, say): count again next time.
+    if (claims.length < limit) this.#counted = undefined;
     return claims;
+  }
+
+  /**
+   * How many groups are due in each shard. Counting costs a command per shard, so while groups
+   * are claimed faster than they fall due, one count serves the claims of COUNTS_MAX_AGE_MS, less
+   * what they claimed. Groups that fell due since wait at most that long, which matters only
+   * when more are due than this replica can flush at once; a claim that finds fewer than its
+   * limit drops the count.
+   */
+  async #dueCounts(now: number, limit: number): Promise<number[]> {
+    const counted = this.#counted;
+    if (counted !== undefined && now >= counted.at && now - counted.at < COUNTS_MAX_AGE_MS && sum(counted.counts) >= limit) {
+      return counted.counts;
+    }
+    this.#counted = undefined;
+    const counts = (await execBatch(
+      this.#client,
+      ALL_SHARDS.map((shard): RedisCall => ['zcount', this.#keys.shard(shard).due, '-inf', now]),
+    )) as number[];
+    this.#counted = { at: now, counts };
+    return counts;
   }
 
   async loadGroup(groupId: string): Promise<StoredGroup | undefined> {
