@@ -27,7 +27,7 @@ export const defaultSchedulerOptions: SchedulerOptions = {
   leaseMs: 15_000,
   pollMs: 250,
   maxInFlight: 4096,
-  maxActive: 64,
+  maxActive: 128,
   slowAfterMs: 1_000,
 };
 
