@@ -1,4 +1,4 @@
-import { abortError } from './notify-error.ts';
+import { abortError, deadlineError, timerDelay } from './notify-error.ts';
 
 interface Waiter {
   readonly start: () => void;
@@ -22,9 +22,12 @@ export class ConcurrencyLimiter {
     this.#limit = limit;
   }
 
-  /** Runs `task` once a slot for `key` is free; rejects with a NotifyError if `signal` aborts first. */
-  async run<T>(key: string, signal: AbortSignal, task: () => Promise<T>): Promise<T> {
-    await this.#acquire(key, signal);
+  /**
+   * Runs `task` once a slot for `key` is free; rejects with a NotifyError if `signal` aborts or
+   * `maxWaitMs` (the delivery's deadline) passes first.
+   */
+  async run<T>(key: string, signal: AbortSignal, maxWaitMs: number, task: () => Promise<T>): Promise<T> {
+    await this.#acquire(key, signal, maxWaitMs);
     try {
       return await task();
     } finally {
@@ -38,7 +41,7 @@ export class ConcurrencyLimiter {
     return { running: lane?.running ?? 0, waiting: lane?.waiting.size ?? 0 };
   }
 
-  #acquire(key: string, signal: AbortSignal): Promise<void> {
+  #acquire(key: string, signal: AbortSignal, maxWaitMs: number): Promise<void> {
     if (signal.aborted) return Promise.reject(abortError(signal));
     let lane = this.#lanes.get(key);
     if (lane === undefined) {
@@ -51,12 +54,17 @@ export class ConcurrencyLimiter {
     }
     const { waiting } = lane;
     return new Promise((resolve, reject) => {
-      const onAbort = (): void => {
+      const giveUp = (error: Error): void => {
         waiting.delete(waiter);
-        reject(abortError(signal));
+        clearTimeout(timer);
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
       };
+      const onAbort = (): void => giveUp(abortError(signal));
+      const timer = maxWaitMs < Infinity ? setTimeout(() => giveUp(deadlineError()), timerDelay(maxWaitMs)) : undefined;
       const waiter: Waiter = {
         start() {
+          clearTimeout(timer);
           signal.removeEventListener('abort', onAbort);
           resolve();
         },

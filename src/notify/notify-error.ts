@@ -35,3 +35,20 @@ export function abortError(signal: AbortSignal): NotifyError {
     ? signal.reason
     : new NotifyError('GROUPER_NOTIFY_ABORTED', 'notification canceled', true);
 }
+
+/** Whether an attempt failed because the delivery was stopped (canceled, or out of time) rather than by the receiver. */
+export function stoppedBy(error: NotifyError, signal: AbortSignal): boolean {
+  return signal.aborted || error.code === 'GROUPER_NOTIFY_DEADLINE';
+}
+
+export function deadlineError(): NotifyError {
+  return new NotifyError('GROUPER_NOTIFY_DEADLINE', 'deadline exceeded', true);
+}
+
+// setTimeout fires at once for delays above 2^31 - 1 ms.
+const MAX_TIMER = 2 ** 31 - 1;
+
+/** A timer for `ms` from now that setTimeout can hold: longer delays are cut to its maximum. */
+export function timerDelay(ms: number): number {
+  return Math.min(Math.max(ms, 0), MAX_TIMER);
+}

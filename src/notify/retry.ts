@@ -1,7 +1,7 @@
-import { NotifyError, abortError, type NotifyErrorCode } from './notify-error.ts';
+import { NotifyError, abortError, deadlineError, stoppedBy, type NotifyErrorCode } from './notify-error.ts';
 
 export interface DeliverOptions {
-  /** Epoch ms after which no attempt starts and the one in flight is aborted. */
+  /** Epoch ms after which no attempt starts; the attempt in flight must end by then. */
   readonly deadline: number;
   /** Cancels the delivery (reload, shutdown). */
   readonly signal: AbortSignal;
@@ -30,8 +30,6 @@ const INITIAL_INTERVAL = 500;
 const MULTIPLIER = 1.5;
 const MAX_INTERVAL = 60_000;
 const JITTER = 0.5;
-// setTimeout fires at once for delays above 2^31 - 1 ms.
-const MAX_TIMER = 2 ** 31 - 1;
 
 /**
  * How long after the start of attempt number `attempt` (1-based) the next one starts:
@@ -44,47 +42,44 @@ export function backoffDelay(attempt: number, random: number): number {
 
 /**
  * Alertmanager's retry stage: attempts until one succeeds, one fails for good, the deadline
- * passes or the signal aborts. `attempt` gets a signal that aborts at the deadline too, and
- * its 1-based number; it must fail with a NotifyError: any other error is a bug and rejects
- * the returned promise.
+ * passes or the signal aborts. No attempt starts at or after the deadline; `attempt`, given the
+ * caller's signal and its 1-based number, must itself end by the deadline (webhook-notifier.ts
+ * times each request out at it) and stop when the signal aborts. It must fail with a NotifyError:
+ * any other error is a bug and rejects the returned promise. Nothing here allocates a signal or
+ * a timer of its own: this runs for every notification.
  */
 export async function deliver(
   attempt: (signal: AbortSignal, attempt: number) => Promise<void>,
   options: DeliverOptions,
 ): Promise<DeliveryResult> {
-  const { deadline, random, now, sleep } = options;
-  const stop = stopSignal(options.signal, deadline - now());
+  const { deadline, signal, random, now, sleep } = options;
   let attempts = 0;
   // The latest failure not caused by stopping, as Alertmanager reports it.
   let lastError: NotifyError | undefined;
-  try {
-    while (!stop.signal.aborted && now() < deadline) {
-      const startedAt = now();
-      attempts++;
-      try {
-        await attempt(stop.signal, attempts);
-        return { ok: true, attempts };
-      } catch (error) {
-        if (!(error instanceof NotifyError)) throw error;
-        if (!error.retryable) {
-          return failure(
-            error,
-            false,
-            `notify retry canceled due to unrecoverable error after ${attempts} attempts`,
-            attempts,
-          );
-        }
-        if (!stop.signal.aborted) lastError = error;
+  while (!signal.aborted && now() < deadline) {
+    const startedAt = now();
+    attempts++;
+    try {
+      await attempt(signal, attempts);
+      return { ok: true, attempts };
+    } catch (error) {
+      if (!(error instanceof NotifyError)) throw error;
+      if (!error.retryable) {
+        return failure(
+          error,
+          false,
+          `notify retry canceled due to unrecoverable error after ${attempts} attempts`,
+          attempts,
+        );
       }
-      const nextAt = startedAt + backoffDelay(attempts, random());
-      if (nextAt >= deadline) break;
-      await sleep(Math.max(nextAt - now(), 0), stop.signal).catch(() => undefined);
+      if (!stoppedBy(error, signal)) lastError = error;
     }
-    const cause = lastError ?? (stop.signal.aborted ? abortError(stop.signal) : deadlineError());
-    return failure(cause, true, `notify retry canceled after ${attempts} attempts`, attempts);
-  } finally {
-    stop.dispose();
+    const nextAt = startedAt + backoffDelay(attempts, random());
+    if (nextAt >= deadline) break;
+    await sleep(Math.max(nextAt - now(), 0), signal).catch(() => undefined);
   }
+  const cause = lastError ?? (signal.aborted ? abortError(signal) : deadlineError());
+  return failure(cause, true, `notify retry canceled after ${attempts} attempts`, attempts);
 }
 
 function failure(
@@ -95,28 +90,4 @@ function failure(
 ): DeliveryResult {
   const { code, status } = error;
   return { ok: false, retryable, code, error: `${prefix}: ${error.message}`, attempts, ...(status !== undefined && { status }) };
-}
-
-function deadlineError(): NotifyError {
-  return new NotifyError('GROUPER_NOTIFY_DEADLINE', 'deadline exceeded', true);
-}
-
-/** A signal that aborts with a NotifyError when `signal` aborts or after `ms`. */
-function stopSignal(signal: AbortSignal, ms: number): { signal: AbortSignal; dispose(): void } {
-  const controller = new AbortController();
-  const onAbort = (): void =>
-    controller.abort(new NotifyError('GROUPER_NOTIFY_ABORTED', 'notification canceled', true));
-  const timer = setTimeout(
-    () => controller.abort(deadlineError()),
-    Math.min(Math.max(ms, 0), MAX_TIMER),
-  );
-  if (signal.aborted) onAbort();
-  else signal.addEventListener('abort', onAbort, { once: true });
-  return {
-    signal: controller.signal,
-    dispose() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', onAbort);
-    },
-  };
 }

@@ -6,7 +6,7 @@ import {
   MAX_FOLLOWED_REDIRECTS,
   type DispatcherSource,
 } from './http-dispatchers.ts';
-import { NotifyError, abortError } from './notify-error.ts';
+import { NotifyError, abortError, deadlineError, stoppedBy, timerDelay } from './notify-error.ts';
 import { deliver, type DeliveryResult } from './retry.ts';
 import type { WebhookMessage } from './webhook-message.ts';
 import { buildWebhookPayload } from './webhook-payload.ts';
@@ -90,11 +90,11 @@ export class WebhookNotifier {
       async (signal, attempt) => {
         const startedAt = performance.now();
         try {
-          await this.#post(config, message.receiver, body, signal);
+          await this.#post(config, message.receiver, body, signal, options.deadline);
           this.#metrics?.notificationRequest('webhook', true, (performance.now() - startedAt) / 1000);
         } catch (error) {
           this.#metrics?.notificationRequest('webhook', false, (performance.now() - startedAt) / 1000);
-          if (error instanceof NotifyError && error.retryable && !signal.aborted) {
+          if (error instanceof NotifyError && error.retryable && !stoppedBy(error, signal)) {
             // Alertmanager warns when the error changes, not on every attempt.
             const details = { receiver, groupKey, attempts: attempt, code: error.code, err: error.message };
             if (error.message === previousError) this.#logger.debug(details, RETRY_MESSAGE);
@@ -114,7 +114,7 @@ export class WebhookNotifier {
 
   /** One attempt: resolves on 2xx, otherwise rejects with a NotifyError. */
   async send(config: WebhookConfig, message: WebhookMessage, signal: AbortSignal): Promise<void> {
-    await this.#post(config, message.receiver, payload(config, message), signal);
+    await this.#post(config, message.receiver, payload(config, message), signal, Infinity);
   }
 
   /** Closes the connections if the notifier created its dispatchers. */
@@ -122,21 +122,26 @@ export class WebhookNotifier {
     await this.#ownedDispatchers?.close();
   }
 
-  #post(config: WebhookConfig, receiver: string, body: Buffer, signal: AbortSignal): Promise<void> {
-    return this.#limiter.run(receiver, signal, () => this.#request(config, body, signal));
+  #post(config: WebhookConfig, receiver: string, body: Buffer, signal: AbortSignal, deadline: number): Promise<void> {
+    return this.#limiter.run(receiver, signal, deadline - this.#now(), () => this.#request(config, body, signal, deadline));
   }
 
-  async #request(config: WebhookConfig, body: Buffer, signal: AbortSignal): Promise<void> {
+  /** One POST, stopped when `signal` aborts, at the deadline, or after the webhook's own timeout. */
+  async #request(config: WebhookConfig, body: Buffer, signal: AbortSignal, deadline: number): Promise<void> {
     if (signal.aborted) throw abortError(signal);
+    const left = deadline - this.#now();
+    if (left <= 0) throw deadlineError();
     const post = postWebhook(this.#dispatchers.dispatcherFor(config.httpConfig), this.#target(config), body);
     const onAbort = (): void => post.stop(abortError(signal));
     signal.addEventListener('abort', onAbort, { once: true });
+    // One timer for both limits: whichever comes first.
+    const timedOut = config.timeout > 0 && config.timeout <= left;
     const timer =
-      config.timeout > 0
-        ? setTimeout(() => {
-            const message = `Post "<redacted>": configured webhook timeout reached (${config.timeout}ms)`;
-            post.stop(new NotifyError('GROUPER_NOTIFY_TIMEOUT', message, true));
-          }, config.timeout)
+      left < Infinity || timedOut
+        ? setTimeout(
+            () => post.stop(timedOut ? timeoutError(config.timeout) : deadlineError()),
+            timerDelay(timedOut ? config.timeout : left),
+          )
         : undefined;
     let answer: WebhookAnswer;
     try {
@@ -206,6 +211,10 @@ function check({ statusCode, hasLocation, body }: WebhookAnswer, followRedirects
 }
 
 /** An undici or socket error's message, with its code when the message lacks it. */
+function timeoutError(timeout: number): NotifyError {
+  return new NotifyError('GROUPER_NOTIFY_TIMEOUT', `Post "<redacted>": configured webhook timeout reached (${timeout}ms)`, true);
+}
+
 function detail(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
   const { code } = error as { code?: unknown };

@@ -276,15 +276,15 @@ describe('deliver', () => {
     assert.deepEqual(result, { ok: false, retryable: true, code: 'GROUPER_NOTIFY_STATUS', error: 'notify retry canceled after 1 attempts: unexpected status code 502', status: 502, attempts: 1 });
   });
 
-  it('passes an attempt a signal that aborts at the deadline', async () => {
-    const result = await deliver(
-      (signal) =>
-        new Promise((_resolve, reject) => {
-          signal.addEventListener('abort', () => reject(signal.reason));
-        }),
-      { deadline: Date.now() + 50, signal: new AbortController().signal, random: () => 0, now: Date.now, sleep: async () => {} },
-    );
-    assert.deepEqual(result, { ok: false, retryable: true, code: 'GROUPER_NOTIFY_DEADLINE', error: 'notify retry canceled after 1 attempts: deadline exceeded', attempts: 1 });
+  it('reports the last failure from the receiver, not the deadline that ended the attempt after it', async () => {
+    const clock = fakeTime();
+    let calls = 0;
+    const result = await deliver(async () => {
+      clock.advance(1000);
+      if (++calls === 1) throw status(503);
+      throw new NotifyError('GROUPER_NOTIFY_DEADLINE', 'deadline exceeded', true);
+    }, { ...clock, deadline: clock.now() + 2000, signal: new AbortController().signal, random: () => 0 });
+    assert.deepEqual(result, { ok: false, retryable: true, code: 'GROUPER_NOTIFY_STATUS', error: 'notify retry canceled after 2 attempts: unexpected status code 503', status: 503, attempts: 2 });
   });
 
   it('lets errors that are not NotifyErrors through', async () => {
@@ -310,14 +310,14 @@ describe('ConcurrencyLimiter', () => {
     const signal = new AbortController().signal;
     const gates = [gate(), gate(), gate(), gate()];
     const started: number[] = [];
-    const runs = gates.map((g, i) => limiter.run('a', signal, async () => {
+    const runs = gates.map((g, i) => limiter.run('a', signal, Infinity, async () => {
       started.push(i);
       await g.promise;
     }));
     await new Promise(setImmediate);
     assert.deepEqual(started, [0, 1]);
     assert.deepEqual(limiter.load('a'), { running: 2, waiting: 2 });
-    assert.equal(await limiter.run('b', signal, async () => 'other key'), 'other key');
+    assert.equal(await limiter.run('b', signal, Infinity, async () => 'other key'), 'other key');
     gates[1].open();
     await runs[1];
     await new Promise(setImmediate);
@@ -331,10 +331,10 @@ describe('ConcurrencyLimiter', () => {
   it('gives up waiting when the signal aborts', async () => {
     const limiter = new ConcurrencyLimiter(1);
     const hold = gate();
-    const running = limiter.run('a', new AbortController().signal, () => hold.promise);
+    const running = limiter.run('a', new AbortController().signal, Infinity, () => hold.promise);
     const controller = new AbortController();
     let ran = false;
-    const waiting = limiter.run('a', controller.signal, async () => {
+    const waiting = limiter.run('a', controller.signal, Infinity, async () => {
       ran = true;
     });
     controller.abort();
@@ -345,6 +345,25 @@ describe('ConcurrencyLimiter', () => {
     await running;
     assert.equal(ran, false);
     assert.deepEqual(limiter.load('a'), { running: 0, waiting: 0 });
+  });
+
+  it('gives up waiting when its deadline passes, with the deadline error', async () => {
+    const limiter = new ConcurrencyLimiter(1);
+    const hold = gate();
+    const running = limiter.run('a', new AbortController().signal, Infinity, () => hold.promise);
+    let ran = false;
+    const started = performance.now();
+    const error = await rejection(
+      limiter.run('a', new AbortController().signal, 100, async () => {
+        ran = true;
+      }),
+    );
+    assert.equal(error.code, 'GROUPER_NOTIFY_DEADLINE');
+    assert.ok(performance.now() - started >= 90, 'gave up before its deadline');
+    assert.deepEqual(limiter.load('a'), { running: 1, waiting: 0 });
+    hold.open();
+    await running;
+    assert.equal(ran, false);
   });
 
   it('rejects a limit below 1', () => {
