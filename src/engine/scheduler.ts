@@ -55,8 +55,9 @@ export class Scheduler {
   /** The loop sleeps because every slot was taken, not because nothing was due. */
   #full = false;
   /**
-   * One per flush in progress: stop() aborts them all. Deliveries listen on their own flush's
-   * signal, because an AbortSignal's listeners are a list that each add and remove walks.
+   * One per batch of claims with a flush in progress: stop() aborts them all. Not one for all
+   * flushes, because an AbortSignal's listeners are a list that each add and remove walks; not
+   * one per flush either, because making a signal costs more than a flush's other bookkeeping.
    */
   readonly #deliveries = new Set<AbortController>();
   /** The claims of the flushes in progress, whose leases are renewed while they run. */
@@ -136,7 +137,7 @@ export class Scheduler {
         if (free > 0) {
           const claims = await this.#store.claimDue(now, this.#options.leaseMs, free);
           this.#metrics.claims(claims.length);
-          for (const claim of claims) this.#track(this.#flush(claim));
+          if (claims.length > 0) this.#flushAll(claims);
           if (claims.length === free) continue;
           const next = await this.#store.nextDue();
           if (next !== undefined) sleepTo = Math.min(sleepTo, next);
@@ -146,6 +147,15 @@ export class Scheduler {
       }
       await this.#sleep(Math.min(sleepTo, this.#pokedAt));
     }
+  }
+
+  #flushAll(claims: readonly Claim[]): void {
+    const delivery = new AbortController();
+    if (this.#aborted) delivery.abort();
+    this.#deliveries.add(delivery);
+    const flushes = claims.map((claim) => this.#flush(claim, delivery.signal));
+    for (const flush of flushes) this.#track(flush);
+    void Promise.allSettled(flushes).then(() => this.#deliveries.delete(delivery));
   }
 
   #freeSlots(): number {
@@ -199,11 +209,8 @@ export class Scheduler {
     }
   }
 
-  async #flush(claim: Claim): Promise<void> {
+  async #flush(claim: Claim, signal: AbortSignal): Promise<void> {
     if (claim.takenOver) this.#metrics.leaseTakeover();
-    const delivery = new AbortController();
-    if (this.#aborted) delivery.abort();
-    this.#deliveries.add(delivery);
     this.#held.add(claim);
     try {
       const { group } = claim;
@@ -243,11 +250,11 @@ export class Scheduler {
                   reason: send.reason,
                 },
                 deadline,
-                delivery.signal,
+                signal,
               ),
         ),
       );
-      if (delivery.signal.aborted) {
+      if (signal.aborted) {
         // Shutting down mid-delivery: hand the tick back untouched for another replica.
         await this.#store.commit(claim, { tick: group.lastTick, log: {}, removeResolved: leaving, nextDue: now });
         return;
@@ -267,7 +274,6 @@ export class Scheduler {
       this.#log.error({ err, groupId: claim.groupId }, 'flush failed');
     } finally {
       this.#held.delete(claim);
-      this.#deliveries.delete(delivery);
     }
   }
 }
