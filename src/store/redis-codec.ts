@@ -47,19 +47,23 @@ export type GroupHashes = readonly [meta: readonly string[], alerts: readonly st
 
 /** A hash as a record, from the flat field, value, field, value, ... array HGETALL returns in Lua. */
 function hashFields(flat: readonly string[]): Record<string, string> {
-  const fields: [string, string][] = [];
-  for (let i = 0; i < flat.length; i += 2) fields.push([flat[i], flat[i + 1]]);
-  return Object.fromEntries(fields);
+  const fields: Record<string, string> = {};
+  for (let i = 0; i < flat.length; i += 2) fields[flat[i]] = flat[i + 1];
+  return fields;
 }
 
 /** A group from its three hashes and its due score, or undefined when it is absent. */
-export function decodeGroup(id: string, hashes: GroupHashes, due: string | null): StoredGroup | undefined {
-  const [meta, alerts, log] = hashes.map(hashFields);
+export function decodeGroup(id: string, [metaFields, alertFields, logFields]: GroupHashes, due: string | null): StoredGroup | undefined {
+  const meta = hashFields(metaFields);
   if (meta.createdAt === undefined) return undefined;
   if (meta.key === undefined || meta.labels === undefined) {
     throw new StoreError('CORRUPT', `group ${id} has an incomplete meta hash`);
   }
   if (due === null) throw new StoreError('CORRUPT', `group ${id} has no due time`);
+  const alerts: Alert[] = [];
+  for (let i = 0; i < alertFields.length; i += 2) alerts.push(decodeAlert(alertFields[i], alertFields[i + 1]));
+  const log: Record<string, NotifyLogEntry> = {};
+  for (let i = 0; i < logFields.length; i += 2) log[logFields[i]] = decodeLogEntry(logFields[i], logFields[i + 1]);
   return {
     id,
     key: meta.key,
@@ -69,8 +73,8 @@ export function decodeGroup(id: string, hashes: GroupHashes, due: string | null)
     createdAt: Number(meta.createdAt),
     origin: Number(meta.origin),
     lastTick: Number(meta.lastTick),
-    alerts: Object.entries(alerts).map(([fingerprint, text]) => decodeAlert(fingerprint, text)),
-    log: Object.fromEntries(Object.entries(log).map(([key, text]) => [key, decodeLogEntry(key, text)])),
+    alerts,
+    log,
     due: Number(due),
   };
 }
