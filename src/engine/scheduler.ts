@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { planFlush, settleFlush } from '../core/flush.ts';
 import type { Claim, Store } from '../store/store.ts';
 import type { Logger } from '../telemetry/logger.ts';
@@ -151,6 +152,8 @@ export class Scheduler {
 
   #flushAll(claims: readonly Claim[]): void {
     const delivery = new AbortController();
+    // Each request of the batch listens on it: more than Node's default ten is no leak.
+    setMaxListeners(0, delivery.signal);
     if (this.#aborted) delivery.abort();
     this.#deliveries.add(delivery);
     const flushes = claims.map((claim) => this.#flush(claim, delivery.signal));

@@ -46,13 +46,17 @@ class HeldNotifier implements Notifier {
     return new Promise((resolve) => this.#awaited.set(alertname, resolve));
   }
 
-  async notify(request: NotifyRequest): Promise<boolean> {
+  async notify(request: NotifyRequest, _deadline: number, signal: AbortSignal): Promise<boolean> {
     const name = request.group.labels.alertname;
     this.calls.push(name);
     this.#awaited.get(name)?.();
     if (!name.startsWith('Slow')) return true;
     this.#onStart();
+    // As a webhook request does while it runs.
+    const onAbort = (): void => {};
+    signal.addEventListener('abort', onAbort);
     await this.#release;
+    signal.removeEventListener('abort', onAbort);
     return true;
   }
 }
@@ -60,7 +64,7 @@ class HeldNotifier implements Notifier {
 interface Engine {
   readonly store: MemoryStore;
   readonly notifier: HeldNotifier;
-  post(alertname: string): Promise<void>;
+  post(...alertnames: string[]): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -84,9 +88,9 @@ function startEngine(options: Partial<SchedulerOptions>): Engine {
   return {
     store,
     notifier,
-    async post(alertname) {
+    async post(...alertnames) {
       const now = Date.now();
-      await dispatcher.ingest([makeAlert({ alertname }, { startsAt: now, endsAt: now + 3_600_000, updatedAt: now })], now);
+      await dispatcher.ingest(alertnames.map((alertname) => makeAlert({ alertname }, { startsAt: now, endsAt: now + 3_600_000, updatedAt: now })), now);
     },
     async stop() {
       notifier.release();
@@ -134,6 +138,26 @@ test('at most maxActive flushes start before the first of them becomes slow', { 
     await delay(300);
     assert.equal(engine.notifier.calls.length, 2);
   } finally {
+    await engine.stop();
+  }
+});
+
+test('flushes claimed together share a signal without a listener-leak warning', { timeout: 30_000 }, async () => {
+  const warnings: Error[] = [];
+  const onWarning = (warning: Error): void => {
+    warnings.push(warning);
+  };
+  process.on('warning', onWarning);
+  const engine = startEngine({});
+  try {
+    const names = Array.from({ length: 20 }, (_, i) => `Slow${i}`);
+    await engine.post(...names);
+    await engine.notifier.notified('Slow19');
+    assert.equal(new Set(engine.notifier.calls).size, 20);
+    await new Promise(setImmediate);
+    assert.deepEqual(warnings.map((warning) => warning.name), []);
+  } finally {
+    process.off('warning', onWarning);
     await engine.stop();
   }
 });
