@@ -118,9 +118,10 @@ export class RedisStore implements Store {
   }
 
   /**
-   * How items of the given shards go to a batch script (read-slots, write-alerts, claim-due, commit), in
-   * order: on one Redis, all in one call, which costs both sides far less than a call per shard;
-   * on a Cluster, one call per shard, since one script may only touch one slot's keys there.
+   * How items of the given shards go to a batch script (read-slots, write-alerts, claim-due,
+   * commit), in order: on one Redis, all in one call, which costs both sides far less than a call
+   * per shard; on a Cluster, one call per shard, since one script may only touch one slot's keys
+   * there.
    */
   #callsFor(shards: readonly number[]): ScriptCall[] {
     if (shards.length === 0) return [];
