@@ -1,14 +1,14 @@
 -- Leases due groups, earliest first, up to a given number in each given shard: each gets a
 -- fresh fencing token and is due again when the lease ends, so that a crashed holder's group is
--- taken over. Each claimed group comes back as it stands once claimed, so that the claimer need
--- not load it. A due entry whose group has expired is dropped, with its id index entry and its
--- counts. On one Redis a call covers every shard; on a Cluster, one shard.
+-- taken over. Each claimed group comes back with it, so that the claimer need not load it. A due
+-- entry whose group has expired is dropped, with what the group left behind, its id index entry
+-- and its counts. On one Redis a call covers every shard; on a Cluster, one shard.
 -- KEYS: 1 a key of the first shard's, which routes the call on a Cluster (not read)
 -- ARGV: 1 the key prefix up to the shard's hash tag (`<prefix>:{`), 2 now, 3 lease end,
 --       4 grace ms, then pairs: shard, most groups to claim in it
 -- Returns a flat array of four elements per claimed group: its id, its token, 1 if the claim
--- takes over an uncommitted lease that ran out (else 0), and its hashes (group_hashes). Its due
--- time is the lease end.
+-- takes over an uncommitted lease that ran out (else 0), and its hashes (group_hashes) as read
+-- before the claim, which changed none of what decodeGroup reads. Its due time is the lease end.
 local tag_prefix, now, lease_end, grace = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local claims, now_ms = {}, redis_now()
 for i = 5, #ARGV, 2 do
