@@ -29,7 +29,7 @@ export interface RedisStoreOptions {
   /** Namespace of every key, e.g. `grouper`; must not contain `{` or `}`. */
   readonly prefix: string;
   /**
-   * A group expires this long after its due time (or after now, if that is later). Every
+   * A group's keys expire this long after its due time (or after now, if that is later). Every
    * write, claim and commit moves the expiry along with the due time, so only a group that no
    * replica has looked at for this long (all replicas down, or a bug) expires. Default 7 days:
    * bounds garbage while outliving any outage of the replicas that is worth surviving.

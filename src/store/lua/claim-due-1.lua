@@ -1,8 +1,8 @@
 -- Leases due groups, earliest first, up to a given number in each given shard: each gets a
 -- fresh fencing token and is due again when the lease ends, so that a crashed holder's group is
 -- taken over. Each claimed group comes back with it, so that the claimer need not load it. A due
--- entry whose group has expired is dropped, with what the group left behind, its id index entry
--- and its counts. On one Redis a call covers every shard; on a Cluster, one shard.
+-- entry whose group has expired is dropped, with its id index entry and its counts. On one Redis
+-- a call covers every shard; on a Cluster, one shard.
 -- KEYS: 1 a key of the first shard's, which routes the call on a Cluster (not read)
 -- ARGV: 1 the key prefix up to the shard's hash tag (`<prefix>:{`), 2 now, 3 lease end,
 --       4 grace ms, then pairs: shard, most groups to claim in it
@@ -34,13 +34,12 @@ for i = 5, #ARGV, 2 do
       redis.call('HSET', meta, 'token', token)
       if pending_wake then redis.call('HDEL', meta, 'pendingWake') end
       redis.call('ZADD', due, lease_end, id)
-      expire_group(lease_end, grace, now_ms, meta)
+      expire_group(lease_end, grace, now_ms, meta, alerts, log)
       claims[#claims + 1] = id
       claims[#claims + 1] = token
       claims[#claims + 1] = taken_over
       claims[#claims + 1] = group_hashes(meta_fields, alerts, log)
     else
-      redis.call('DEL', shard_key(tag_prefix, shard, 'a:' .. id), shard_key(tag_prefix, shard, 'n:' .. id))
       unlist_group(due, shard_key(tag_prefix, shard, 'ids'), id)
       count_group(shard_key(tag_prefix, shard, 'counts'), id, nil, 0)
     end

@@ -44,7 +44,7 @@ local function commit(f)
   if tonumber(f[4]) > tonumber(held[4] or 0) then redis.call('HSET', meta, 'lastTick', f[4]) end
   redis.call('HDEL', meta, 'token', 'pendingWake')
   redis.call('ZADD', due, due_at, id)
-  expire_group(due_at, grace, now, meta)
+  expire_group(due_at, grace, now, meta, alerts, log)
   return 1
 end
 

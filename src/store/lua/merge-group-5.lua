@@ -66,5 +66,5 @@ for i = 14, logs - 1, 2 do keep_latest(alerts, ARGV[i], ARGV[i + 1], alert_versi
 for i = logs, removed - 1, 2 do keep_latest(log, ARGV[i], ARGV[i + 1], tick_of, false) end
 for i = removed, #ARGV, 2 do keep_latest(alerts, ARGV[i], ARGV[i + 1], alert_version, true) end
 
-expire_group(score_of(due, id), ARGV[2], redis_now(), meta)
+expire_group(score_of(due, id), ARGV[2], redis_now(), meta, alerts, log)
 return created

@@ -48,15 +48,16 @@ local function redis_now()
   return tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
 end
 
--- A group expires `grace` ms after its due time: live groups never expire, because every script
--- that moves the due time moves the expiry with it; abandoned ones are gone after `grace`. Only
--- the meta hash expires, since without it the group is gone (scripts read nothing else of a
--- group without it); claim-due deletes the rest when it meets the expired group's due entry, and
--- a group created anew clears it first. Redis expires keys by its own clock, so the time left
--- until the due time is counted from Redis's `now` (redis_now); a caller whose clock runs far
--- behind (a test's fake clock) still gets `grace`.
-local function expire_group(due_at, grace, now, meta)
-  redis.call('PEXPIRE', meta, math.floor(math.max(tonumber(due_at) - now, 0) + tonumber(grace)))
+-- A group's keys expire `grace` ms after its due time: live groups never expire, because every
+-- script that moves the due time moves the expiry with it; abandoned ones are gone after `grace`.
+-- Redis expires keys by its own clock, so the time left until the due time is counted from
+-- Redis's `now` (redis_now); a caller whose clock runs far behind (a test's fake clock) still
+-- gets `grace`.
+local function expire_group(due_at, grace, now, meta, alerts, log)
+  local ttl = tostring(math.floor(math.max(tonumber(due_at) - now, 0) + tonumber(grace)))
+  redis.call('PEXPIRE', meta, ttl)
+  redis.call('PEXPIRE', alerts, ttl)
+  redis.call('PEXPIRE', log, ttl)
 end
 
 -- Puts a new group on its shard's schedule and in its shard's id index.

@@ -15,8 +15,8 @@
 -- changed nothing).
 local tag_prefix, grace, count_now, now = ARGV[1], ARGV[2], ARGV[3] ~= '', redis_now()
 
--- A group gets its expiry when it is created or its due time moves: a write that does neither
--- leaves the expiry the last claim or commit set, which already outlasts the due time.
+-- Keys get their expiry when the group is created or its due time moves: a write that does
+-- neither leaves the expiry the last claim or commit set, which already outlasts the due time.
 -- Shard-wide key names are built only where used: most writes add an alert to a group and need
 -- none of them.
 local function write(f)
@@ -73,7 +73,7 @@ local function write(f)
     end
   end
 
-  if due_moved then expire_group(due_moved, grace, now, meta) end
+  if due_moved then expire_group(due_moved, grace, now, meta, alerts, shard_key(tag_prefix, shard, 'n:' .. id)) end
   return 1
 end
 
