@@ -36,7 +36,10 @@ export function abortError(signal: AbortSignal): NotifyError {
     : new NotifyError('GROUPER_NOTIFY_ABORTED', 'notification canceled', true);
 }
 
-/** Whether an attempt failed because the delivery was stopped (canceled, or out of time) rather than by the receiver. */
+/**
+ * Whether an attempt failed because its delivery was stopped (canceled, or out of time) rather
+ * than through the receiver.
+ */
 export function stoppedBy(error: NotifyError, signal: AbortSignal): boolean {
   return signal.aborted || error.code === 'GROUPER_NOTIFY_DEADLINE';
 }

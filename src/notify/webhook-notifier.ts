@@ -210,11 +210,11 @@ function check({ statusCode, hasLocation, body }: WebhookAnswer, followRedirects
   throw new NotifyError('GROUPER_NOTIFY_STATUS', text, statusCode >= 500 && statusCode < 600, statusCode);
 }
 
-/** An undici or socket error's message, with its code when the message lacks it. */
 function timeoutError(timeout: number): NotifyError {
   return new NotifyError('GROUPER_NOTIFY_TIMEOUT', `Post "<redacted>": configured webhook timeout reached (${timeout}ms)`, true);
 }
 
+/** An undici or socket error's message, with its code when the message lacks it. */
 function detail(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
   const { code } = error as { code?: unknown };
