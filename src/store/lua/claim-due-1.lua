@@ -26,8 +26,8 @@ for i = 5, #ARGV, 2 do
       -- that came during that lease is served by this claim's flush. Their stale values in the
       -- reply are not read (decodeGroup).
       local taken_over, pending_wake = 0, false
-      for k = 1, #meta_fields, 2 do
-        local field = meta_fields[k]
+      for f = 1, #meta_fields, 2 do
+        local field = meta_fields[f]
         if field == 'token' then taken_over = 1 elseif field == 'pendingWake' then pending_wake = true end
       end
       local token = first_token + k
