@@ -6,6 +6,7 @@ import type { SchedulerMetrics } from '../telemetry/metrics.ts';
 import type { IngestResult } from './dispatcher.ts';
 import type { Notifier } from './notifier.ts';
 import type { Alert } from '../core/alert.ts';
+import type { FlushOutcome } from '../core/group.ts';
 import { integrationsOf, placeGroup, type Runtime } from './runtime.ts';
 
 export interface SchedulerOptions {
@@ -212,6 +213,15 @@ export class Scheduler {
     }
   }
 
+  /**
+   * Once its commit is sent a flush holds no lease to renew: the commit ends it, or finds it taken
+   * over. Renewing it while the reply is on its way would report a lost lease that was not.
+   */
+  #commit(claim: Claim, outcome: FlushOutcome): Promise<boolean> {
+    this.#held.delete(claim);
+    return this.#store.commit(claim, outcome);
+  }
+
   async #flush(claim: Claim, signal: AbortSignal): Promise<void> {
     if (claim.takenOver) this.#metrics.leaseTakeover();
     this.#held.add(claim);
@@ -231,7 +241,7 @@ export class Scheduler {
       const leaving = strays.map((a) => ({ fingerprint: a.fingerprint, updatedAt: a.updatedAt }));
       if (route === undefined || receiver === undefined) {
         this.#log.info({ group: group.key, alerts: strays.length }, 'group has no route in the config in force; its alerts were filed again');
-        await this.#store.commit(claim, { tick: group.lastTick, log: {}, removeResolved: leaving, nextDue: now });
+        await this.#commit(claim, { tick: group.lastTick, log: {}, removeResolved: leaving, nextDue: now });
         return;
       }
       const integrations = integrationsOf(receiver);
@@ -259,7 +269,7 @@ export class Scheduler {
       );
       if (signal.aborted) {
         // Shutting down mid-delivery: hand the tick back untouched for another replica.
-        await this.#store.commit(claim, { tick: group.lastTick, log: {}, removeResolved: leaving, nextDue: now });
+        await this.#commit(claim, { tick: group.lastTick, log: {}, removeResolved: leaving, nextDue: now });
         return;
       }
       const settled = settleFlush(staying, route, integrations, plan, succeeded);
@@ -269,7 +279,7 @@ export class Scheduler {
         const result = plan.sends.length === 0 ? 'quiet' : succeeded.every(Boolean) ? 'sent' : 'failed';
         this.#metrics.flush(result, Math.max(0, now - plan.tick) / 1000);
       }
-      if (!(await this.#store.commit(claim, outcome))) {
+      if (!(await this.#commit(claim, outcome))) {
         this.#metrics.commitConflict();
         this.#log.warn({ group: group.key, token: claim.token }, 'flush commit refused: lease was taken over');
       }

@@ -7,7 +7,7 @@ import type { Notifier, NotifyRequest } from '../../src/engine/notifier.ts';
 import { buildRuntime } from '../../src/engine/runtime.ts';
 import { Scheduler, type SchedulerOptions } from '../../src/engine/scheduler.ts';
 import { MemoryStore } from '../../src/store/memory-store.ts';
-import { silentLogger } from '../../src/telemetry/logger.ts';
+import { silentLogger, type Logger } from '../../src/telemetry/logger.ts';
 import { Metrics } from '../../src/telemetry/metrics.ts';
 import { makeAlert } from '../helpers/core-fixtures.ts';
 
@@ -68,9 +68,9 @@ interface Engine {
   stop(): Promise<void>;
 }
 
-function startEngine(options: Partial<SchedulerOptions>): Engine {
+function startEngine(options: Partial<SchedulerOptions>, deps: { store?: MemoryStore; logger?: Logger } = {}): Engine {
   const runtime = buildRuntime(parseConfig(CONFIG, 'scheduler.test.yml'));
-  const store = new MemoryStore();
+  const store = deps.store ?? new MemoryStore();
   const notifier = new HeldNotifier();
   const metrics = new Metrics({ version: 'test', collectDefault: false });
   const scheduler: Scheduler = new Scheduler({
@@ -79,7 +79,7 @@ function startEngine(options: Partial<SchedulerOptions>): Engine {
     runtime: () => runtime,
     clock: Date.now,
     rehome: (alerts, at) => dispatcher.ingest(alerts, at),
-    logger: silentLogger,
+    logger: deps.logger ?? silentLogger,
     metrics,
     options: { pollMs: 50, ...options },
   });
@@ -158,6 +158,47 @@ test('flushes claimed together share a signal without a listener-leak warning', 
     assert.deepEqual(warnings.map((warning) => warning.name), []);
   } finally {
     process.off('warning', onWarning);
+    await engine.stop();
+  }
+});
+
+/** Commits at once, as a store does, but answers only once released: a reply still on its way. */
+class SlowReplyStore extends MemoryStore {
+  /** Resolves once a commit has been applied. */
+  readonly applied: Promise<void>;
+  readonly #reply: Promise<void>;
+  #onApplied!: () => void;
+  release!: () => void;
+
+  constructor() {
+    super();
+    this.applied = new Promise((resolve) => (this.#onApplied = resolve));
+    this.#reply = new Promise((resolve) => (this.release = resolve));
+  }
+
+  override async commit(...args: Parameters<MemoryStore['commit']>): Promise<boolean> {
+    const committed = await super.commit(...args);
+    this.#onApplied();
+    await this.#reply;
+    return committed;
+  }
+}
+
+test('a flush whose commit is on its way renews no lease, so it reports no lost lease', { timeout: 30_000 }, async () => {
+  const LEASE_MS = 300;
+  const warnings: string[] = [];
+  const ignore = (): void => {};
+  const logger = { debug: ignore, info: ignore, error: ignore, fatal: ignore, warn: (_fields: unknown, message?: string) => void warnings.push(String(message)) } as unknown as Logger;
+  const store = new SlowReplyStore();
+  const engine = startEngine({ leaseMs: LEASE_MS }, { store, logger });
+  try {
+    await engine.post('Fast');
+    await store.applied;
+    // Three renewals pass while the commit's reply is held: the committed lease is gone by then.
+    await delay(LEASE_MS);
+    assert.deepEqual(warnings, []);
+  } finally {
+    store.release();
     await engine.stop();
   }
 });
