@@ -14,11 +14,10 @@ import { Redis } from 'ioredis';
 import { parseConfig } from '../src/config/load-config.ts';
 import type { Alert } from '../src/core/alert.ts';
 import { fingerprint } from '../src/core/fingerprint.ts';
-import { Dispatcher } from '../src/engine/dispatcher.ts';
+import { wireEngine } from '../src/engine/engine.ts';
 import type { Notifier } from '../src/engine/notifier.ts';
 import { ReceiverNotifier } from '../src/engine/receiver-notifier.ts';
 import { buildRuntime } from '../src/engine/runtime.ts';
-import { Scheduler } from '../src/engine/scheduler.ts';
 import { WebhookNotifier } from '../src/notify/webhook-notifier.ts';
 import { MemoryStore } from '../src/store/memory-store.ts';
 import { RedisStore } from '../src/store/redis-store.ts';
@@ -91,17 +90,15 @@ receivers:
   // Jumps past group_wait each round, so that the round's groups fall due all at once.
   let offset = 0;
   const clock = (): number => Date.now() + offset;
-  const scheduler: Scheduler = new Scheduler({
+  const { scheduler, dispatcher } = wireEngine({
     store,
     notifier,
     runtime: () => runtime,
     clock,
-    rehome: (alerts, at) => dispatcher.ingest(alerts, at),
     logger: silentLogger,
     metrics,
-    options: values['max-active'] === undefined ? {} : { maxActive: Number(values['max-active']) },
+    scheduler: values['max-active'] === undefined ? {} : { maxActive: Number(values['max-active']) },
   });
-  const dispatcher = new Dispatcher({ store, runtime: () => runtime, onWake: (at) => scheduler.poke(at), metrics });
   scheduler.start();
   const redisPid = redis && listeningPid(redis.port);
   console.log(`flush bench: ${GROUPS} groups due at once, ${ROUNDS} rounds (the first warms up), ${redis ? 'Redis' : 'memory'} store`);

@@ -11,11 +11,11 @@ import { webhookRoutes } from './api/webhook-routes.ts';
 import type { Config } from './config/config.ts';
 import { loadConfig } from './config/load-config.ts';
 import type { Settings } from './config/settings.ts';
-import { Dispatcher } from './engine/dispatcher.ts';
+import { wireEngine } from './engine/engine.ts';
 import type { Notifier } from './engine/notifier.ts';
 import { ReceiverNotifier } from './engine/receiver-notifier.ts';
 import { buildRuntime, type Runtime } from './engine/runtime.ts';
-import { Scheduler, type SchedulerOptions } from './engine/scheduler.ts';
+import type { SchedulerOptions } from './engine/scheduler.ts';
 import { WebhookNotifier } from './notify/webhook-notifier.ts';
 import { FailoverStore } from './store/failover-store.ts';
 import { MeteredStore } from './store/metered-store.ts';
@@ -148,21 +148,14 @@ export async function app(fastify: FastifyInstance, options: AppOptions): Promis
     webhooks = new WebhookNotifier({ version, logger: fastify.log, metrics });
     notifier = new ReceiverNotifier({ webhooks, externalURL: settings.externalURL, logger: fastify.log });
   }
-  const scheduler = new Scheduler({
+  const { scheduler, dispatcher } = wireEngine({
     store,
     notifier,
     runtime: () => runtime,
     clock,
-    rehome: (alerts, now) => dispatcher.rehome(alerts, now),
     logger: fastify.log,
     metrics,
-    options: { leaseMs: settings.leaseMs, pollMs: settings.pollMs, ...options.scheduler },
-  });
-  const dispatcher = new Dispatcher({
-    store,
-    runtime: () => runtime,
-    onWake: (at) => scheduler.poke(at),
-    metrics,
+    scheduler: { leaseMs: settings.leaseMs, pollMs: settings.pollMs, ...options.scheduler },
     limits: { limits: settings.limits, usageMaxAgeMs: settings.redis ? 1_000 : 0, metrics },
     cachedSlots: settings.redis?.cachedSlots ?? 0,
   });

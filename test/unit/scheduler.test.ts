@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import { parseConfig } from '../../src/config/load-config.ts';
-import { Dispatcher } from '../../src/engine/dispatcher.ts';
+import { wireEngine } from '../../src/engine/engine.ts';
 import type { Notifier, NotifyRequest } from '../../src/engine/notifier.ts';
 import { buildRuntime } from '../../src/engine/runtime.ts';
-import { Scheduler, type SchedulerOptions } from '../../src/engine/scheduler.ts';
+import type { SchedulerOptions } from '../../src/engine/scheduler.ts';
 import { MemoryStore } from '../../src/store/memory-store.ts';
 import { silentLogger, type Logger } from '../../src/telemetry/logger.ts';
 import { Metrics } from '../../src/telemetry/metrics.ts';
@@ -73,17 +73,15 @@ function startEngine(options: Partial<SchedulerOptions>, deps: { store?: MemoryS
   const store = deps.store ?? new MemoryStore();
   const notifier = new HeldNotifier();
   const metrics = new Metrics({ version: 'test', collectDefault: false });
-  const scheduler: Scheduler = new Scheduler({
+  const { scheduler, dispatcher } = wireEngine({
     store,
     notifier,
     runtime: () => runtime,
     clock: Date.now,
-    rehome: (alerts, at) => dispatcher.ingest(alerts, at),
     logger: deps.logger ?? silentLogger,
     metrics,
-    options: { pollMs: 50, ...options },
+    scheduler: { pollMs: 50, ...options },
   });
-  const dispatcher = new Dispatcher({ store, runtime: () => runtime, onWake: (at) => scheduler.poke(at), metrics });
   scheduler.start();
   return {
     store,

@@ -8,10 +8,9 @@ import { normalizeAlert, type PostableAlert } from '../../src/core/alert-input.t
 import type { LabelSet } from '../../src/core/label-set.ts';
 import { mergeAlerts } from '../../src/core/merge-alerts.ts';
 import { formatApiTime } from '../../src/core/timestamp.ts';
-import { Dispatcher } from '../../src/engine/dispatcher.ts';
+import { wireEngine } from '../../src/engine/engine.ts';
 import type { Notifier, NotifyRequest } from '../../src/engine/notifier.ts';
 import { buildRuntime } from '../../src/engine/runtime.ts';
-import { Scheduler } from '../../src/engine/scheduler.ts';
 import { MemoryStore } from '../../src/store/memory-store.ts';
 import { silentLogger } from '../../src/telemetry/logger.ts';
 import { Metrics } from '../../src/telemetry/metrics.ts';
@@ -257,17 +256,15 @@ async function run(scenario: Scenario, stream: readonly Post[] = posts(scenario)
   const store = new MemoryStore();
   const notifier = new RecordingNotifier(clock, deliver);
   // With the clock frozen between jumps, pollMs only bounds a real sleep: the test wakes the loop.
-  const scheduler: Scheduler = new Scheduler({
+  const { scheduler, dispatcher } = wireEngine({
     store,
     notifier,
     runtime: () => runtime,
     clock,
-    rehome: (alerts, at) => dispatcher.ingest(alerts, at),
     logger: silentLogger,
     metrics,
-    options: { pollMs: 1e9 },
+    scheduler: { pollMs: 1e9 },
   });
-  const dispatcher = new Dispatcher({ store, runtime: () => runtime, onWake: (at) => scheduler.poke(at), metrics });
   scheduler.start();
 
   let steps = 0;
