@@ -14,7 +14,7 @@ import {
   type Verdict,
 } from '../core/limits.ts';
 import { labelValue, type LabelSet } from '../core/label-set.ts';
-import { mergeAlerts } from '../core/merge-alerts.ts';
+import { mergeAlerts, mergeBase } from '../core/merge-alerts.ts';
 import { matchRoutes, type Route } from '../core/route.ts';
 import type { AlertSlot, AlertWrite, ReadOptions, SlotState, Store, StoreUsage } from '../store/store.ts';
 import { SlotCache } from './slot-cache.ts';
@@ -254,11 +254,12 @@ export class Dispatcher implements AlertIngest {
         return;
       }
       const stored = states[i].alert;
+      const base = mergeBase(stored, states[i].retired, now);
       const group = states[i].group ?? creating.get(update.header.id);
-      if (update.rehoming && stored !== undefined && stored.updatedAt >= update.incoming[update.incoming.length - 1].updatedAt) {
+      if (update.rehoming && base !== undefined && base.updatedAt >= update.incoming[update.incoming.length - 1].updatedAt) {
         return;
       }
-      let merged = stored;
+      let merged = base;
       for (const incoming of update.incoming) merged = mergeAlerts(merged, incoming, now);
       const alert = merged as Alert;
       const create = group ? undefined : newIncarnation(update.route, alert, now);
@@ -272,7 +273,7 @@ export class Dispatcher implements AlertIngest {
       writes.push({
         group: update.header,
         alert,
-        expected: { alertUpdatedAt: stored?.updatedAt, groupCreatedAt: group?.createdAt },
+        expected: { alertUpdatedAt: stored?.updatedAt, groupCreatedAt: group?.createdAt, retiredUpdatedAt: states[i].retired?.updatedAt },
         create,
         wakeAt,
         maxGroupAlerts,

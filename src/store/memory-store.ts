@@ -1,4 +1,5 @@
 import type { Alert } from '../core/alert.ts';
+import { RETIRED_ALERT_TTL_MS } from '../core/merge-alerts.ts';
 import type { FlushOutcome, GroupHeader, GroupIncarnation, NotifyLogEntry } from '../core/group.ts';
 import { checkWrites } from './check-writes.ts';
 import { DueQueue } from './due-queue.ts';
@@ -40,14 +41,22 @@ export class MemoryStore implements Store {
   /** Alert copies in all groups. */
   #alerts = 0;
   readonly #groupsByRoute = new Map<string, number>();
+  /** Retired alerts (SlotState.retired) by group id and fingerprint; they outlive their group. */
+  readonly #retired = new Map<string, Map<string, Alert>>();
+  /** The same, in the order retired, with when each may go: from `#retirementsHead` on. */
+  readonly #retirements: { readonly groupId: string; readonly alert: Alert; readonly until: number }[] = [];
+  #retirementsHead = 0;
 
   async readSlots(slots: readonly AlertSlot[], options?: ReadOptions): Promise<SlotState[]> {
     return slots.map(({ groupId, fingerprint }) => {
       const group = this.#groups.get(groupId);
-      if (group === undefined) return {};
-      const alert = group.alerts.get(fingerprint);
-      if (options?.groupSizes) return { alert, group: group.incarnation, groupSize: group.alerts.size };
-      return { alert, group: group.incarnation };
+      const alert = group?.alerts.get(fingerprint);
+      const retired = alert === undefined ? this.#retired.get(groupId)?.get(fingerprint) : undefined;
+      let state: SlotState = {};
+      if (group !== undefined) {
+        state = options?.groupSizes ? { alert, group: group.incarnation, groupSize: group.alerts.size } : { alert, group: group.incarnation };
+      }
+      return retired === undefined ? state : { ...state, retired };
     });
   }
 
@@ -62,7 +71,10 @@ export class MemoryStore implements Store {
     if (group?.incarnation.createdAt !== expected.groupCreatedAt) return false;
     if (group?.alerts.get(alert.fingerprint)?.updatedAt !== expected.alertUpdatedAt) return false;
     const adds = expected.alertUpdatedAt === undefined;
-    if (adds && group !== undefined && group.alerts.size >= (write.maxGroupAlerts ?? Infinity)) return false;
+    if (adds && group !== undefined) {
+      if (this.#retired.get(header.id)?.get(alert.fingerprint)?.updatedAt !== expected.retiredUpdatedAt) return false;
+      if (group.alerts.size >= (write.maxGroupAlerts ?? Infinity)) return false;
+    }
     if (group === undefined) {
       const incarnation = write.create as GroupIncarnation;
       group = { header, incarnation, lastTick: 0, alerts: new Map(), log: new Map() };
@@ -144,10 +156,13 @@ export class MemoryStore implements Store {
     const group = this.#groups.get(claim.groupId);
     if (group === undefined || group.token !== claim.token) return false;
     for (const [integration, entry] of Object.entries(outcome.log)) group.log.set(integration, entry);
+    this.#forgetRetired(outcome.tick);
     for (const { fingerprint, updatedAt } of outcome.removeResolved) {
-      if (group.alerts.get(fingerprint)?.updatedAt === updatedAt) {
+      const alert = group.alerts.get(fingerprint);
+      if (alert?.updatedAt === updatedAt) {
         group.alerts.delete(fingerprint);
         this.#alerts--;
+        this.#retire(claim.groupId, alert);
       }
     }
     if (group.alerts.size === 0) {
@@ -171,6 +186,35 @@ export class MemoryStore implements Store {
   async usage(routeIds: readonly string[]): Promise<StoreUsage> {
     const groupsByRoute = new Map(routeIds.map((id) => [id, this.#groupsByRoute.get(id) ?? 0]));
     return { alerts: this.#alerts, groupsByRoute };
+  }
+
+  #retire(groupId: string, alert: Alert): void {
+    let byFingerprint = this.#retired.get(groupId);
+    if (byFingerprint === undefined) this.#retired.set(groupId, (byFingerprint = new Map()));
+    byFingerprint.set(alert.fingerprint, alert);
+    this.#retirements.push({ groupId, alert, until: alert.endsAt + RETIRED_ALERT_TTL_MS });
+  }
+
+  /**
+   * Drops the retired alerts kept long enough by `now`, in the order retired. One that ended
+   * earlier than the one before it waits for it, but no longer than RETIRED_ALERT_TTL_MS after
+   * its retirement: a sent resolved alert ended before its flush.
+   */
+  #forgetRetired(now: number): void {
+    const queue = this.#retirements;
+    for (; this.#retirementsHead < queue.length && queue[this.#retirementsHead].until <= now; this.#retirementsHead++) {
+      const { groupId, alert } = queue[this.#retirementsHead];
+      const byFingerprint = this.#retired.get(groupId);
+      // A later retirement of the same slot replaced this one: it stays for its own time.
+      if (byFingerprint?.get(alert.fingerprint) !== alert) continue;
+      byFingerprint.delete(alert.fingerprint);
+      if (byFingerprint.size === 0) this.#retired.delete(groupId);
+    }
+    // Compacted once half is gone, so that dropping costs a constant time per alert.
+    if (this.#retirementsHead > 1024 && this.#retirementsHead * 2 > queue.length) {
+      queue.splice(0, this.#retirementsHead);
+      this.#retirementsHead = 0;
+    }
   }
 
   #countGroup(routeId: string, delta: number): void {

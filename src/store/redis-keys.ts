@@ -38,7 +38,8 @@ export interface GroupKeys {
 
 /**
  * Key names: `<prefix>:{<shard>}:<kind>[:<group id>]`. The `{<shard>}` hash tag puts every key
- * of a shard in one Redis Cluster slot, so one script may touch all of them.
+ * of a shard in one Redis Cluster slot, so one script may touch all of them. Only scripts use
+ * `r:<group id>`, a group's retired alerts (store.ts, SlotState.retired; lua/commit-1.lua).
  */
 export class RedisKeys {
   readonly #shards: readonly ShardKeys[];

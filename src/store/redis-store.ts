@@ -1,5 +1,6 @@
 import type { Cluster, Redis } from 'ioredis';
 import type { FlushOutcome } from '../core/group.ts';
+import { RETIRED_ALERT_TTL_MS } from '../core/merge-alerts.ts';
 import { checkWrites } from './check-writes.ts';
 import { fairShares } from './fair-shares.ts';
 import { defineScripts, scripts } from './lua-scripts.ts';
@@ -22,6 +23,7 @@ import type {
 
 const DAY = 24 * 60 * 60 * 1000;
 const COUNTS_MAX_AGE_MS = 50;
+const RETIRED_TTL = String(RETIRED_ALERT_TTL_MS);
 
 const sum = (values: readonly number[]): number => values.reduce((total, value) => total + value, 0);
 
@@ -86,14 +88,17 @@ export class RedisStore implements Store {
     calls.forEach(({ items }, c) => {
       const reply = replies[c];
       items.forEach((index, k) => {
-        const group = decodeIncarnation(reply[4 * k] as string | null, reply[4 * k + 1] as string | null);
-        if (group === undefined) {
-          states[index] = {};
-          return;
+        const { fingerprint } = slots[index];
+        const encodedRetired = reply[5 * k + 4] as string | null;
+        const retired = encodedRetired === null ? undefined : decodeAlert(fingerprint, encodedRetired);
+        const group = decodeIncarnation(reply[5 * k] as string | null, reply[5 * k + 1] as string | null);
+        let state: SlotState = {};
+        if (group !== undefined) {
+          const stored = reply[5 * k + 2] as string | null;
+          const alert = stored === null ? undefined : decodeAlert(fingerprint, stored);
+          state = sizes ? { alert, group, groupSize: reply[5 * k + 3] as number } : { alert, group };
         }
-        const stored = reply[4 * k + 2] as string | null;
-        const alert = stored === null ? undefined : decodeAlert(slots[index].fingerprint, stored);
-        states[index] = sizes ? { alert, group, groupSize: reply[4 * k + 3] as number } : { alert, group };
+        states[index] = retired === undefined ? state : { ...state, retired };
       });
     });
     return states;
@@ -252,7 +257,7 @@ export class RedisStore implements Store {
   #sendCommits(commits: readonly PackedCommit[]): Promise<boolean>[] {
     const committed = new Array<Promise<boolean>>(commits.length);
     for (const { shard, items } of this.#callsFor(commits.map((commit) => commit.shard))) {
-      const call: [string, ...string[]] = [scripts.commit.command, this.#keys.shard(shard).due, this.#keys.tagPrefix, String(this.#grace)];
+      const call: [string, ...string[]] = [scripts.commit.command, this.#keys.shard(shard).due, this.#keys.tagPrefix, String(this.#grace), RETIRED_TTL];
       for (const index of items) call.push(commits[index].packed);
       // Each call on its own: on a Cluster, one shard's node failing fails only its commits.
       const replies = execBatch(this.#client, [call]).then(([reply]) => reply as number[]);
@@ -316,7 +321,7 @@ function packCommit(shard: number, claim: Claim, { tick, nextDue, log, removeRes
 function packWrite(shard: number, { group, alert, expected, create, wakeAt, maxGroupAlerts }: AlertWrite): string {
   const fields =
     `${shard}\0${group.id}\0${alert.fingerprint}\0${encodeAlert(alert)}\0${optional(expected.alertUpdatedAt)}\0` +
-    `${optional(expected.groupCreatedAt)}\0${optional(wakeAt)}\0${optional(maxGroupAlerts)}\0`;
+    `${optional(expected.groupCreatedAt)}\0${optional(wakeAt)}\0${optional(maxGroupAlerts)}\0${optional(expected.retiredUpdatedAt)}\0`;
   if (create === undefined) return fields;
   const labels = JSON.stringify(group.labels);
   return `${fields}1\0${group.key}\0${group.routeId}\0${group.receiver}\0${labels}\0${create.createdAt}\0${create.origin}`;

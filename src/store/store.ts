@@ -9,6 +9,12 @@ export interface AlertSlot {
 
 export interface SlotState {
   readonly alert?: Alert;
+  /**
+   * Only when the slot holds no alert: the resolved alert a flush last sent and removed from it,
+   * kept for merging a later post of the same episode (core/merge-alerts.ts, mergeBase) for at
+   * least RETIRED_ALERT_TTL_MS after its end, and then dropped.
+   */
+  readonly retired?: Alert;
   readonly group?: GroupIncarnation;
   /** How many alerts the group holds: set when the group exists and the read asked for it. */
   readonly groupSize?: number;
@@ -27,7 +33,16 @@ export interface ReadOptions {
 export interface AlertWrite {
   readonly group: GroupHeader;
   readonly alert: Alert;
-  readonly expected: { readonly alertUpdatedAt?: number; readonly groupCreatedAt?: number };
+  readonly expected: {
+    readonly alertUpdatedAt?: number;
+    readonly groupCreatedAt?: number;
+    /**
+     * When the write adds an alert to an existing group: the updatedAt of the slot's retired
+     * alert it was computed from, or absent for none. A write into an absent group is not held
+     * to it: only one computed from a read of the slot can expect a group absent.
+     */
+    readonly retiredUpdatedAt?: number;
+  };
   /** Set when the group is absent: the new group's incarnation. */
   readonly create?: GroupIncarnation;
   /** Make the group due no later than this tick. */
@@ -92,8 +107,9 @@ export interface Store {
    */
   scanGroups(after: string | undefined, limit: number): Promise<GroupPage>;
   /**
-   * Records a flush: log entries, removal of sent resolved alerts that did not change, next due
-   * time (or deletion of an empty group). Refused (false) when the claim's token is stale.
+   * Records a flush: log entries, removal of sent resolved alerts that did not change (each kept
+   * as its slot's retired alert, SlotState.retired), next due time (or deletion of an empty
+   * group). Refused (false) when the claim's token is stale.
    */
   commit(claim: Claim, outcome: FlushOutcome): Promise<boolean>;
   /** The earliest due time, if any group exists. */

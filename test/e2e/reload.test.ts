@@ -309,12 +309,9 @@ describe('groups across a reload', () => {
     }
   });
 
-  // Known gap: the resolve lands in the new tree, is flushed (nothing to send) and forgotten, so
-  // when the old group files its older firing copy again nothing newer is left to win over it.
-  // Filing strays at the reload itself (waking every group with strays) would close the window.
-  it('whose route is gone do not undo, when filed again, a resolve received after the reload', {
-    todo: 'a resolved alert is forgotten once flushed; the stale copy from the old group comes back',
-  }, async () => {
+  // The resolve lands in the new tree and is flushed (nothing to send) before the old group files
+  // its older firing copy again: the retired resolve is what that copy must lose to.
+  it('whose route is gone do not undo, when filed again, a resolve received after the reload', async () => {
     const timing = { groupInterval: '1s', repeatInterval: '1h' };
     const grouper = await startGrouper({ config: config(sink, timing, [{ receiver: 'db', matcher: 'team="db"', repeatInterval: '2s' }]) });
     try {

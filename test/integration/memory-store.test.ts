@@ -1,12 +1,38 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
+import { RETIRED_ALERT_TTL_MS } from '../../src/core/merge-alerts.ts';
 import { DueQueue } from '../../src/store/due-queue.ts';
 import { MemoryStore } from '../../src/store/memory-store.ts';
 import { SortedIds } from '../../src/store/sorted-ids.ts';
-import { storeContract } from './store-contract.ts';
+import { alert, createWrite, storeContract } from './store-contract.ts';
 
 storeContract('memory', async () => new MemoryStore());
+
+describe('MemoryStore', () => {
+  it('forgets a retired alert once a flush comes RETIRED_ALERT_TTL_MS after its end', async () => {
+    const store = new MemoryStore();
+    const T = 1_700_000_000_000;
+    const flush = async (groupId: string, fingerprint: string, at: number) => {
+      const resolved = { ...alert(fingerprint, at), endsAt: at };
+      await store.writeAlerts([{ ...createWrite(groupId, fingerprint, at, at), alert: resolved }]);
+      const [claim] = await store.claimDue(at, 60_000, 1);
+      await store.commit(claim, { tick: at, nextDue: at + 1_000, log: {}, removeResolved: [{ fingerprint, updatedAt: at }] });
+    };
+    const retired = async (groupId: string, fingerprint: string) => (await store.readSlots([{ groupId, fingerprint }]))[0].retired;
+
+    await flush('g1', 'a1', T);
+    await flush('g2', 'a2', T + 1_000);
+    await flush('g3', 'a3', T + RETIRED_ALERT_TTL_MS - 1);
+    assert.equal((await retired('g1', 'a1'))?.endsAt, T, 'kept up to its end + RETIRED_ALERT_TTL_MS');
+    await flush('g4', 'a4', T + RETIRED_ALERT_TTL_MS);
+    assert.equal(await retired('g1', 'a1'), undefined);
+    assert.equal((await retired('g2', 'a2'))?.endsAt, T + 1_000);
+    await flush('g5', 'a5', T + RETIRED_ALERT_TTL_MS + 2_000);
+    assert.equal(await retired('g2', 'a2'), undefined);
+    assert.equal((await retired('g3', 'a3'))?.endsAt, T + RETIRED_ALERT_TTL_MS - 1);
+  });
+});
 
 describe('DueQueue', () => {
   it('always knows the earliest due time, through any mix of inserts, moves and deletes', () => {

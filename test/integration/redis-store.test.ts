@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
+import { RETIRED_ALERT_TTL_MS } from '../../src/core/merge-alerts.ts';
 import { scripts } from '../../src/store/lua-scripts.ts';
 import { createRedisClient } from '../../src/store/redis-client.ts';
 import { SHARDS, shardOf } from '../../src/store/redis-keys.ts';
@@ -149,6 +150,24 @@ describe('RedisStore', () => {
       const log = { 'team-a/webhook/0': { firing: ['a1'], resolved: [], tick: now + hour } };
       assert.equal(await store.commit(claim, { tick: now + hour, nextDue: now + 5 * hour, log, removeResolved: [] }), true);
       for (const ttl of await ttls('soon', ['g', 'a', 'n'])) near(ttl, 5 * hour + grace);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('keeps retired alerts in a hash of their group that expires RETIRED_ALERT_TTL_MS after the last retirement and outlives the group', async () => {
+    const store = await openStore();
+    try {
+      const now = Date.now();
+      await store.writeAlerts([createWrite('g1', 'a1', now, now)]);
+      const [claim] = await store.claimDue(now, LEASE, 10);
+      assert.equal(await store.commit(claim, { tick: now, nextDue: now + 1_000, log: {}, removeResolved: [{ fingerprint: 'a1', updatedAt: now }] }), true);
+      const keys = await scanKeys(prefixes.at(-1) as string);
+      const retired = keys.filter((key) => key.endsWith(':g1'));
+      assert.deepEqual(retired.map((key) => key.split(':').at(-2)), ['r'], `the group's keys left: ${retired}`);
+      const ttl = await admin.pttl(retired[0]);
+      assert.ok(ttl <= RETIRED_ALERT_TTL_MS && ttl > RETIRED_ALERT_TTL_MS - 10_000, `ttl ${ttl}`);
+      assert.deepEqual(await store.readSlots([{ groupId: 'g1', fingerprint: 'a1' }]), [{ retired: alert('a1', now) }]);
     } finally {
       await store.close();
     }

@@ -204,6 +204,23 @@ describe('Dispatcher with a slot cache, Redis store', () => {
     assert.ok(refused() <= 2 * 10, `${refused()} refused writes`);
   });
 
+  it("merges a new alert with its slot's retired alert, in a group the replica knows but never wrote the alert to", async () => {
+    const store = await openStore(newPrefix('retired'));
+    const [a, b] = [dispatcher(store, 1_000), dispatcher(store, 1_000)];
+    const t = Date.now();
+    const labels = { alertname: 'A0', instance: 'x' };
+    await a.ingest([makeAlert({ alertname: 'A0', instance: 'y' }, { startsAt: t, endsAt: t + 600_000, updatedAt: t })], t);
+    await b.ingest([makeAlert(labels, { startsAt: t, endsAt: t + 600_000, updatedAt: t })], t);
+    await b.ingest([makeAlert(labels, { startsAt: t, endsAt: t + 60_000, updatedAt: t + 60_000 })], t + 60_000);
+    await flushDue(store, t + 60_000);
+    // Another sender's view of the same episode, at a replica whose cache guesses the slot empty.
+    const later = makeAlert(labels, { startsAt: t + 30_000, endsAt: t + 400_000, updatedAt: t + 70_000 });
+    await a.ingest([later], t + 70_000);
+    const [group] = (await contents(store)) as { alerts: Alert[] }[];
+    const stored = group.alerts.find((alert) => alert.fingerprint === later.fingerprint);
+    assert.equal(stored?.startsAt, t, 'the post merged with the retired alert keeps its startsAt');
+  });
+
   it('stores what an uncached dispatcher stores, while two replicas, flushes and resolves make its entries stale', async () => {
     for (const seed of [1, 2, 3]) {
       const next = random(seed);

@@ -283,6 +283,48 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
       assert.deepEqual(sorted(await store.loadGroup('g1'))?.alerts, [alert('a2', T + 50), alert('a3', T)]);
     });
 
+    it("keeps each alert a commit deletes as its slot's retired alert, read while the slot holds no alert", async () => {
+      await store.writeAlerts([createWrite('g1', 'a1', T)]);
+      await store.writeAlerts([addWrite('g1', alert('a2', T))]);
+      const [claim] = await store.claimDue(T, LEASE, 10);
+      await store.writeAlerts([{ group: header('g1'), alert: alert('a2', T + 50), expected: { groupCreatedAt: T, alertUpdatedAt: T } }]);
+      const removed = (updatedAt: number, ...fingerprints: string[]) => fingerprints.map((fingerprint) => ({ fingerprint, updatedAt }));
+      assert.equal(await store.commit(claim, outcome(T, T + 1_000, { removeResolved: removed(T, 'a1', 'a2') })), true);
+      const slots = ['a1', 'a2', 'a9'].map((fingerprint) => ({ groupId: 'g1', fingerprint }));
+      const group = { createdAt: T, origin: T };
+      assert.deepEqual(await store.readSlots(slots), [
+        { alert: undefined, group, retired: alert('a1', T) },
+        { alert: alert('a2', T + 50), group },
+        { alert: undefined, group },
+      ]);
+
+      // A new version in the slot hides the retired one, until it is retired in its turn.
+      const readd = { group: header('g1'), alert: alert('a1', T + 100), expected: { groupCreatedAt: T, retiredUpdatedAt: T } };
+      assert.deepEqual(await store.writeAlerts([readd]), [true]);
+      assert.deepEqual(await store.readSlots([slots[0]]), [{ alert: alert('a1', T + 100), group }]);
+      const [second] = await store.claimDue(T + 1_000, LEASE, 10);
+      assert.equal(await store.commit(second, outcome(T + 1_000, T + 2_000, { removeResolved: [...removed(T + 100, 'a1'), ...removed(T + 50, 'a2')] })), true);
+      assert.equal(await store.loadGroup('g1'), undefined);
+      assert.deepEqual(await store.readSlots(slots), [{ retired: alert('a1', T + 100) }, { retired: alert('a2', T + 50) }, {}]);
+    });
+
+    it("refuses to add an alert to a group unless the write expects the slot's retired alert as it is", async () => {
+      await store.writeAlerts([createWrite('g1', 'a1', T)]);
+      await store.writeAlerts([addWrite('g1', alert('a2', T))]);
+      const [claim] = await store.claimDue(T, LEASE, 10);
+      assert.equal(await store.commit(claim, outcome(T, T + 1_000, { removeResolved: [{ fingerprint: 'a1', updatedAt: T }] })), true);
+      const readd = (retiredUpdatedAt?: number): AlertWrite => ({
+        group: header('g1'),
+        alert: alert('a1', T + 100),
+        expected: { groupCreatedAt: T, retiredUpdatedAt },
+      });
+      assert.deepEqual(await store.writeAlerts([readd(), readd(T - 1)]), [false, false]);
+      assert.deepEqual(await store.writeAlerts([readd(T)]), [true]);
+      // Only the slot that has a retired alert expects one.
+      assert.deepEqual(await store.writeAlerts([{ ...addWrite('g1', alert('a3', T)), expected: { groupCreatedAt: T, retiredUpdatedAt: T } }]), [false]);
+      assert.deepEqual(await store.writeAlerts([addWrite('g1', alert('a3', T))]), [true]);
+    });
+
     it('deletes a group emptied by a commit; a later write creates a new incarnation', async () => {
       await store.writeAlerts([createWrite('g1', 'a1', T)]);
       const [claim] = await store.claimDue(T, LEASE, 10);
@@ -292,7 +334,7 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
 
       assert.equal(await store.loadGroup('g1'), undefined);
       assert.equal(await store.nextDue(), undefined);
-      assert.deepEqual(await store.readSlots([{ groupId: 'g1', fingerprint: 'a1' }]), [{}]);
+      assert.deepEqual(await store.readSlots([{ groupId: 'g1', fingerprint: 'a1' }]), [{ retired: alert('a1', T) }]);
       assert.deepEqual(await store.claimDue(T + 10 * LEASE, LEASE, 10), []);
       assert.deepEqual(
         await store.writeAlerts([{ group: header('g1'), alert: alert('a2', T + 1), expected: { groupCreatedAt: T } }]),

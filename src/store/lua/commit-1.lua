@@ -1,14 +1,16 @@
 -- Records flushes, each only if its claim still holds the group's lease, and ends the leases.
 -- On one Redis a call carries the commits of any shards; on a Cluster, those of one shard.
 -- KEYS: 1 a key of the first commit's shard, which routes the call on a Cluster (not read)
--- ARGV: 1 the key prefix up to the shard's hash tag (`<prefix>:{`), 2 grace ms,
---       then one argument per commit, its fields joined by NUL bytes: shard, group id, token,
+-- ARGV: 1 the key prefix up to the shard's hash tag (`<prefix>:{`), 2 grace ms, 3 ms to keep
+--       retired alerts, then one argument per commit, its fields joined by NUL bytes: shard, group id, token,
 --       tick, next due, n = number of log entries, then n pairs (integration key, encoded log
 --       entry), then pairs (fingerprint, updatedAt) of sent resolved alerts to delete if
 --       unchanged. No field holds a NUL byte (redis-store.ts, packCommit).
+-- A removed alert is kept as its slot's retired alert, in the group's `r:` hash, which expires
+-- the given time after its last retirement and outlives the group.
 -- Returns one integer per commit: 1 when committed, 0 when the token is stale (then that commit
 -- changed nothing).
-local tag_prefix, grace, now = ARGV[1], ARGV[2], redis_now()
+local tag_prefix, grace, retired_ttl, now = ARGV[1], ARGV[2], ARGV[3], redis_now()
 
 local function commit(f)
   local shard, id = f[1], f[2]
@@ -24,10 +26,16 @@ local function commit(f)
     local stored = redis.call('HGET', log, f[i])
     if not stored or tick_of(stored) <= tick_of(f[i + 1]) then redis.call('HSET', log, f[i], f[i + 1]) end
   end
+  local retired = nil
   for i = removals, #f, 2 do
     local alert = redis.call('HGET', alerts, f[i])
-    if alert and updated_at(alert) == f[i + 1] then redis.call('HDEL', alerts, f[i]) end
+    if alert and updated_at(alert) == f[i + 1] then
+      redis.call('HDEL', alerts, f[i])
+      retired = retired or shard_key(tag_prefix, shard, 'r:' .. id)
+      redis.call('HSET', retired, f[i], alert)
+    end
   end
+  if retired then redis.call('PEXPIRE', retired, retired_ttl) end
 
   local counts, due = shard_key(tag_prefix, shard, 'counts'), shard_key(tag_prefix, shard, 'due')
   local size = redis.call('HLEN', alerts)
@@ -49,5 +57,5 @@ local function commit(f)
 end
 
 local results = {}
-for i = 3, #ARGV do results[#results + 1] = commit(packed_fields(ARGV[i])) end
+for i = 4, #ARGV do results[#results + 1] = commit(packed_fields(ARGV[i])) end
 return results

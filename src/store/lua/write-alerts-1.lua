@@ -8,6 +8,7 @@
 --       client far less than eight to fifteen): shard, group id, fingerprint, encoded alert,
 --       expected alert updatedAt ('' = absent), expected group createdAt ('' = absent),
 --       wake at ('' = none), most alerts the group may hold to add one ('' = any),
+--       updatedAt of the retired alert the write saw in the empty slot ('' = none),
 --       '1' when 6 more fields follow with the group to create if absent (key, route id,
 --       receiver, labels JSON, createdAt, origin), '' when the write creates nothing.
 --       No field holds a NUL byte (redis-store.ts, packWrite).
@@ -31,19 +32,23 @@ local function write(f)
     if alert then stored = updated_at(alert) end
   end
   if stored ~= f[5] then return 0 end
-  -- Checked here, atomically, so that concurrent writers cannot fill a group beyond its limit.
   local adds = stored == ''
-  local max_alerts = f[8]
-  if adds and created_at ~= '' and max_alerts ~= '' and redis.call('HLEN', alerts) >= tonumber(max_alerts) then
-    return 0
+  if adds and created_at ~= '' then
+    -- A new alert merges with the slot's retired alert: a writer that guessed the slot empty
+    -- (SlotCache) without seeing it reads and tries again. One for an absent group was read.
+    local retired = redis.call('HGET', shard_key(tag_prefix, shard, 'r:' .. id), fingerprint)
+    if (retired and updated_at(retired) or '') ~= f[9] then return 0 end
+    -- Checked here, atomically, so that concurrent writers cannot fill a group beyond its limit.
+    local max_alerts = f[8]
+    if max_alerts ~= '' and redis.call('HLEN', alerts) >= tonumber(max_alerts) then return 0 end
   end
 
   local due_moved = nil
   if created_at == '' then
-    local origin = f[15]
+    local origin = f[16]
     redis.call('DEL', alerts, shard_key(tag_prefix, shard, 'n:' .. id))
-    redis.call('HSET', meta, 'key', f[10], 'routeId', f[11], 'receiver', f[12],
-      'labels', f[13], 'createdAt', f[14], 'origin', origin, 'lastTick', '0')
+    redis.call('HSET', meta, 'key', f[11], 'routeId', f[12], 'receiver', f[13],
+      'labels', f[14], 'createdAt', f[15], 'origin', origin, 'lastTick', '0')
     list_group(shard_key(tag_prefix, shard, 'due'), shard_key(tag_prefix, shard, 'ids'), id, origin)
     due_moved = origin
   end
@@ -51,7 +56,7 @@ local function write(f)
   if count_now then
     local counts = shard_key(tag_prefix, shard, 'counts')
     if created_at == '' then
-      count_group(counts, id, f[11], 1)
+      count_group(counts, id, f[12], 1)
     elseif adds then
       -- The hot path: two increments. A group not counted yet gets its route at its next commit.
       redis.call('HINCRBY', counts, 'alerts', 1)
