@@ -160,6 +160,36 @@ receivers:${RECEIVER_DEFAULT}
   },
 };
 
+const repostIntoSentResolve: Scenario = {
+  name: 'a post inside an episode whose resolve was sent merges with it: the kept startsAt is notified',
+  notes:
+    'ticks 1s, 4s, 7s. A1 resolves at 2s (ends 1.9s) and is sent resolved and dropped from the group at 4s. At 5s another ' +
+    "sender's view of the same episode (startsAt 0.5s) arrives: the store still holds the resolved A1 and merges, so the 7s " +
+    'notification shows A1 firing from 0 s, not from 0.5 s.',
+  config: `
+route:
+  receiver: default
+  group_by: [alertname]
+  group_wait: 1s
+  group_interval: 3s
+  repeat_interval: 1h
+receivers:${RECEIVER_DEFAULT}
+`,
+  steps: [
+    { at: 0, alerts: [A1, A2] },
+    { at: 2_000, alerts: [resolve(A1, 2_000)] },
+    { at: 5_000, alerts: [fire('A1', 500)] },
+  ],
+  until: 8_500,
+  expected: {
+    notifications: [
+      { at: 1_000, path: '/default', groupKey: g('alertname="A"'), firing: ['A1', 'A2'] },
+      { at: 4_000, path: '/default', groupKey: g('alertname="A"'), firing: ['A2'], resolved: ['A1'] },
+      { at: 7_000, path: '/default', groupKey: g('alertname="A"'), firing: ['A1', 'A2'] },
+    ],
+  },
+};
+
 const resolveNotSent: Scenario = {
   name: 'send_resolved false: resolves are not sent, and a re-fire of a still-notified alert is not resent',
   notes:
@@ -745,6 +775,7 @@ export const scenarios: readonly Scenario[] = [
   groupIntervalBatching,
   repeatInterval,
   resolveSent,
+  repostIntoSentResolve,
   resolveNotSent,
   resolveTimeout,
   continueRoutes,
