@@ -90,7 +90,8 @@ async function createBacking(
   metrics: Metrics,
   clock: () => number,
 ): Promise<Backing> {
-  if (settings.redis === undefined) return memoryBacking(new MemoryStore(), self, clock);
+  const retiredTtlMs = settings.alertsGcIntervalMs;
+  if (settings.redis === undefined) return memoryBacking(new MemoryStore({ retiredTtlMs }), self, clock);
   const { prefix } = settings.redis;
   const client = createRedisClient(settings.redis);
   // The store closes its client on close; the registry withdraws this replica with its own.
@@ -102,9 +103,10 @@ async function createBacking(
       prefix,
       graceMs: REDIS_GRACE_MS,
       countUsage: settings.limits.groupsPerRoute > 0 || settings.limits.alerts > 0,
+      retiredTtlMs,
     }),
     ping: () => client.ping(),
-    createMemory: () => new MemoryStore(),
+    createMemory: () => new MemoryStore({ retiredTtlMs }),
     merge: new RedisMerge(client, { prefix, graceMs: REDIS_GRACE_MS }),
     logger: log,
     metrics,
@@ -158,6 +160,7 @@ export async function app(fastify: FastifyInstance, options: AppOptions): Promis
     scheduler: { leaseMs: settings.leaseMs, pollMs: settings.pollMs, ...options.scheduler },
     limits: { limits: settings.limits, usageMaxAgeMs: settings.redis ? 1_000 : 0, metrics },
     cachedSlots: settings.redis?.cachedSlots ?? 0,
+    gcIntervalMs: settings.alertsGcIntervalMs,
   });
 
   fastify.decorate('metrics', metrics);

@@ -35,6 +35,8 @@ export interface Settings {
   readonly leaseMs: number;
   /** Longest sleep of the scheduler, so groups made due by other replicas are seen. */
   readonly pollMs: number;
+  /** How long a sent resolved alert stays at hand for merging a later post of it (core/merge-alerts.ts, mergeBase). */
+  readonly alertsGcIntervalMs: number;
   /** 0 = unlimited. */
   readonly limits: Limits;
   /** Absent: the in-memory store (a single replica). */
@@ -65,6 +67,11 @@ const FLAGS = {
   'shutdown.timeout': { placeholder: 'duration', default: '30s', help: 'How long to finish in-flight work on SIGTERM.' },
   'scheduler.lease-duration': { placeholder: 'duration', default: '15s', help: 'How long a replica holds a due group; another takes over this long after a crash.' },
   'scheduler.poll-interval': { placeholder: 'duration', default: '250ms', help: 'Longest sleep between looks for due groups (they may be made due by other replicas).' },
+  'alerts.gc-interval': {
+    placeholder: 'duration',
+    default: '30m',
+    help: "How long a resolved alert that a flush sent stays at hand, so that a later post of the same episode merges with it. Alertmanager's flag of the same name: it keeps such an alert until its next collection, at most this long.",
+  },
   'limits.alerts-per-group': {
     placeholder: 'count',
     default: '0',
@@ -130,6 +137,7 @@ export function parseSettings(argv: readonly string[], env: Readonly<Record<stri
     shutdownTimeoutMs: parseTimeout(valueOf(given, 'shutdown.timeout')),
     leaseMs: parsePositiveDuration(valueOf(given, 'scheduler.lease-duration')),
     pollMs: parsePositiveDuration(valueOf(given, 'scheduler.poll-interval')),
+    alertsGcIntervalMs: parsePositiveDuration(valueOf(given, 'alerts.gc-interval')),
     limits: {
       alertsPerGroup: parseCount(valueOf(given, 'limits.alerts-per-group')),
       groupsPerRoute: parseCount(valueOf(given, 'limits.groups-per-route')),

@@ -16,21 +16,21 @@ export function mergeAlerts(old: Alert | undefined, incoming: Alert, now: number
 }
 
 /**
- * How long a resolved alert a flush sent and removed stays at hand for merging. Alertmanager keeps
- * it in its alert store until the next garbage collection (`--alerts.gc-interval`, 30 minutes),
- * so a later post of the same episode still merges with it (spec §1.5).
+ * Alertmanager's default `--alerts.gc-interval`. It keeps a resolved alert in its alert store
+ * until the next garbage collection, so a later post of the same episode still merges with it
+ * (spec §1.5); Grouper keeps a resolved alert a flush sent and removed that long (`retired`).
  */
-export const RETIRED_ALERT_TTL_MS = 30 * 60_000;
+export const DEFAULT_ALERT_GC_INTERVAL_MS = 30 * 60_000;
 
 /**
  * The copy a post merges with: the one the group holds, else a resolved one a flush removed from
  * that slot (`retired`) while Alertmanager could still hold it. Alertmanager drops a resolved alert
- * at its first collection after the alert ended, up to 30 minutes later as its timer falls;
- * Grouper keeps it the whole 30 minutes, the longest Alertmanager may.
+ * at its first collection after the alert ended, up to `gcIntervalMs` later as its timer falls;
+ * Grouper keeps it the whole interval, the longest Alertmanager may.
  */
-export function mergeBase(stored: Alert | undefined, retired: Alert | undefined, now: number): Alert | undefined {
+export function mergeBase(stored: Alert | undefined, retired: Alert | undefined, now: number, gcIntervalMs: number): Alert | undefined {
   if (stored !== undefined || retired === undefined) return stored;
-  return isResolved(retired, now) && now < retired.endsAt + RETIRED_ALERT_TTL_MS ? retired : undefined;
+  return isResolved(retired, now) && now < retired.endsAt + gcIntervalMs ? retired : undefined;
 }
 
 function overlaps(old: Alert, incoming: Alert): boolean {

@@ -14,7 +14,7 @@ import {
   type Verdict,
 } from '../core/limits.ts';
 import { labelValue, type LabelSet } from '../core/label-set.ts';
-import { mergeAlerts, mergeBase } from '../core/merge-alerts.ts';
+import { DEFAULT_ALERT_GC_INTERVAL_MS, mergeAlerts, mergeBase } from '../core/merge-alerts.ts';
 import { matchRoutes, type Route } from '../core/route.ts';
 import type { AlertSlot, AlertWrite, ReadOptions, SlotState, Store, StoreUsage } from '../store/store.ts';
 import { SlotCache } from './slot-cache.ts';
@@ -83,6 +83,7 @@ export class Dispatcher implements AlertIngest {
   readonly #runtime: () => Runtime;
   readonly #onWake: (at: number) => void;
   readonly #metrics: IngestMetrics;
+  readonly #gcIntervalMs: number;
   /** Undefined when every limit is 0: the ingest path then costs what it did without limits. */
   readonly #limits: LimitOptions | undefined;
   readonly #retryReadOptions: ReadOptions | undefined;
@@ -104,11 +105,14 @@ export class Dispatcher implements AlertIngest {
     limits?: LimitOptions;
     /** How many alert slots to remember this replica's writes of (SlotCache); 0 or absent: none. */
     cachedSlots?: number;
+    /** `--alerts.gc-interval`: how long a retired alert is merged with (mergeBase). */
+    gcIntervalMs?: number;
   }) {
     this.#store = deps.store;
     this.#runtime = deps.runtime;
     this.#onWake = deps.onWake;
     this.#metrics = deps.metrics;
+    this.#gcIntervalMs = deps.gcIntervalMs ?? DEFAULT_ALERT_GC_INTERVAL_MS;
     const limits = deps.limits && hasLimits(deps.limits.limits) ? deps.limits : undefined;
     this.#limits = limits;
     this.#retryReadOptions = limits && limits.limits.alertsPerGroup > 0 ? { groupSizes: true } : undefined;
@@ -254,7 +258,7 @@ export class Dispatcher implements AlertIngest {
         return;
       }
       const stored = states[i].alert;
-      const base = mergeBase(stored, states[i].retired, now);
+      const base = mergeBase(stored, states[i].retired, now, this.#gcIntervalMs);
       const group = states[i].group ?? creating.get(update.header.id);
       if (update.rehoming && base !== undefined && base.updatedAt >= update.incoming[update.incoming.length - 1].updatedAt) {
         return;

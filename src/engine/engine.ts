@@ -27,6 +27,7 @@ export function wireEngine(deps: {
   limits?: LimitOptions;
   /** See the Dispatcher's. */
   cachedSlots?: number;
+  gcIntervalMs?: number;
 }): Engine {
   const { store, runtime, metrics } = deps;
   const scheduler: Scheduler = new Scheduler({
@@ -46,6 +47,7 @@ export function wireEngine(deps: {
     metrics,
     limits: deps.limits,
     cachedSlots: deps.cachedSlots,
+    gcIntervalMs: deps.gcIntervalMs,
   });
   return { dispatcher, scheduler };
 }

@@ -1,5 +1,5 @@
 import type { Alert } from '../core/alert.ts';
-import { RETIRED_ALERT_TTL_MS } from '../core/merge-alerts.ts';
+import { DEFAULT_ALERT_GC_INTERVAL_MS } from '../core/merge-alerts.ts';
 import type { FlushOutcome, GroupHeader, GroupIncarnation, NotifyLogEntry } from '../core/group.ts';
 import { checkWrites } from './check-writes.ts';
 import { DueQueue } from './due-queue.ts';
@@ -34,6 +34,8 @@ interface MemoryGroup {
  * matter because callers await between reading and writing.
  */
 export class MemoryStore implements Store {
+  /** How long retired alerts are kept (SlotState.retired): `--alerts.gc-interval`. */
+  readonly #retiredTtlMs: number;
   readonly #groups = new Map<string, MemoryGroup>();
   readonly #due = new DueQueue();
   readonly #ids = new SortedIds();
@@ -46,6 +48,10 @@ export class MemoryStore implements Store {
   /** The same, in the order retired, with when each may go: from `#retirementsHead` on. */
   readonly #retirements: { readonly groupId: string; readonly alert: Alert; readonly until: number }[] = [];
   #retirementsHead = 0;
+
+  constructor(options: { readonly retiredTtlMs?: number } = {}) {
+    this.#retiredTtlMs = options.retiredTtlMs ?? DEFAULT_ALERT_GC_INTERVAL_MS;
+  }
 
   async readSlots(slots: readonly AlertSlot[], options?: ReadOptions): Promise<SlotState[]> {
     return slots.map(({ groupId, fingerprint }) => {
@@ -192,12 +198,12 @@ export class MemoryStore implements Store {
     let byFingerprint = this.#retired.get(groupId);
     if (byFingerprint === undefined) this.#retired.set(groupId, (byFingerprint = new Map()));
     byFingerprint.set(alert.fingerprint, alert);
-    this.#retirements.push({ groupId, alert, until: alert.endsAt + RETIRED_ALERT_TTL_MS });
+    this.#retirements.push({ groupId, alert, until: alert.endsAt + this.#retiredTtlMs });
   }
 
   /**
    * Drops the retired alerts kept long enough by `now`, in the order retired. One that ended
-   * earlier than the one before it waits for it, but no longer than RETIRED_ALERT_TTL_MS after
+   * earlier than the one before it waits for it, but no longer than the time to keep them after
    * its retirement: a sent resolved alert ended before its flush.
    */
   #forgetRetired(now: number): void {

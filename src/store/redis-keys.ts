@@ -39,7 +39,7 @@ export interface GroupKeys {
 /**
  * Key names: `<prefix>:{<shard>}:<kind>[:<group id>]`. The `{<shard>}` hash tag puts every key
  * of a shard in one Redis Cluster slot, so one script may touch all of them. Only scripts use
- * `r:<group id>`, a group's retired alerts (store.ts, SlotState.retired; lua/commit-1.lua).
+ * `r:<group id>:<fingerprint>`, a retired alert (store.ts, SlotState.retired; lua/shared.lua).
  */
 export class RedisKeys {
   readonly #shards: readonly ShardKeys[];

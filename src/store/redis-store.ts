@@ -1,6 +1,6 @@
 import type { Cluster, Redis } from 'ioredis';
 import type { FlushOutcome } from '../core/group.ts';
-import { RETIRED_ALERT_TTL_MS } from '../core/merge-alerts.ts';
+import { DEFAULT_ALERT_GC_INTERVAL_MS } from '../core/merge-alerts.ts';
 import { checkWrites } from './check-writes.ts';
 import { fairShares } from './fair-shares.ts';
 import { defineScripts, scripts } from './lua-scripts.ts';
@@ -23,7 +23,6 @@ import type {
 
 const DAY = 24 * 60 * 60 * 1000;
 const COUNTS_MAX_AGE_MS = 50;
-const RETIRED_TTL = String(RETIRED_ALERT_TTL_MS);
 
 const sum = (values: readonly number[]): number => values.reduce((total, value) => total + value, 0);
 
@@ -44,6 +43,8 @@ export interface RedisStoreOptions {
    * on groups per route and on all alerts need it at once.
    */
   readonly countUsage?: boolean;
+  /** How long a retired alert (SlotState.retired) is kept after its removal: `--alerts.gc-interval`, 30 minutes by default. */
+  readonly retiredTtlMs?: number;
 }
 
 /**
@@ -55,6 +56,7 @@ export class RedisStore implements Store {
   readonly #client: Redis | Cluster;
   readonly #keys: RedisKeys;
   readonly #grace: number;
+  readonly #retiredTtl: string;
   /** ARGV of write-alerts: '1' to count usage as it writes. */
   readonly #countUsage: string;
   /** Where fairShares starts handing out what cannot be split evenly; moves on every claim. */
@@ -68,6 +70,7 @@ export class RedisStore implements Store {
     this.#client = client;
     this.#keys = new RedisKeys(options.prefix);
     this.#grace = options.graceMs ?? 7 * DAY;
+    this.#retiredTtl = String(options.retiredTtlMs ?? DEFAULT_ALERT_GC_INTERVAL_MS);
     this.#countUsage = options.countUsage === false ? '' : '1';
     defineScripts(client);
   }
@@ -257,7 +260,7 @@ export class RedisStore implements Store {
   #sendCommits(commits: readonly PackedCommit[]): Promise<boolean>[] {
     const committed = new Array<Promise<boolean>>(commits.length);
     for (const { shard, items } of this.#callsFor(commits.map((commit) => commit.shard))) {
-      const call: [string, ...string[]] = [scripts.commit.command, this.#keys.shard(shard).due, this.#keys.tagPrefix, String(this.#grace), RETIRED_TTL];
+      const call: [string, ...string[]] = [scripts.commit.command, this.#keys.shard(shard).due, this.#keys.tagPrefix, String(this.#grace), this.#retiredTtl];
       for (const index of items) call.push(commits[index].packed);
       // Each call on its own: on a Cluster, one shard's node failing fails only its commits.
       const replies = execBatch(this.#client, [call]).then(([reply]) => reply as number[]);

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { RETIRED_ALERT_TTL_MS } from '../../src/core/merge-alerts.ts';
 import { DueQueue } from '../../src/store/due-queue.ts';
 import { MemoryStore } from '../../src/store/memory-store.ts';
 import { SortedIds } from '../../src/store/sorted-ids.ts';
@@ -10,8 +9,9 @@ import { alert, createWrite, storeContract } from './store-contract.ts';
 storeContract('memory', async () => new MemoryStore());
 
 describe('MemoryStore', () => {
-  it('forgets a retired alert once a flush comes RETIRED_ALERT_TTL_MS after its end', async () => {
-    const store = new MemoryStore();
+  it('forgets a retired alert once a flush comes retiredTtlMs after its end', async () => {
+    const TTL = 60_000;
+    const store = new MemoryStore({ retiredTtlMs: TTL });
     const T = 1_700_000_000_000;
     const flush = async (groupId: string, fingerprint: string, at: number) => {
       const resolved = { ...alert(fingerprint, at), endsAt: at };
@@ -23,14 +23,14 @@ describe('MemoryStore', () => {
 
     await flush('g1', 'a1', T);
     await flush('g2', 'a2', T + 1_000);
-    await flush('g3', 'a3', T + RETIRED_ALERT_TTL_MS - 1);
-    assert.equal((await retired('g1', 'a1'))?.endsAt, T, 'kept up to its end + RETIRED_ALERT_TTL_MS');
-    await flush('g4', 'a4', T + RETIRED_ALERT_TTL_MS);
+    await flush('g3', 'a3', T + TTL - 1);
+    assert.equal((await retired('g1', 'a1'))?.endsAt, T, 'kept up to its end + retiredTtlMs');
+    await flush('g4', 'a4', T + TTL);
     assert.equal(await retired('g1', 'a1'), undefined);
     assert.equal((await retired('g2', 'a2'))?.endsAt, T + 1_000);
-    await flush('g5', 'a5', T + RETIRED_ALERT_TTL_MS + 2_000);
+    await flush('g5', 'a5', T + TTL + 2_000);
     assert.equal(await retired('g2', 'a2'), undefined);
-    assert.equal((await retired('g3', 'a3'))?.endsAt, T + RETIRED_ALERT_TTL_MS - 1);
+    assert.equal((await retired('g3', 'a3'))?.endsAt, T + TTL - 1);
   });
 });
 

@@ -3,7 +3,6 @@ import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
-import { RETIRED_ALERT_TTL_MS } from '../../src/core/merge-alerts.ts';
 import { scripts } from '../../src/store/lua-scripts.ts';
 import { createRedisClient } from '../../src/store/redis-client.ts';
 import { SHARDS, shardOf } from '../../src/store/redis-keys.ts';
@@ -155,18 +154,18 @@ describe('RedisStore', () => {
     }
   });
 
-  it('keeps retired alerts in a hash of their group that expires RETIRED_ALERT_TTL_MS after the last retirement and outlives the group', async () => {
-    const store = await openStore();
+  it('keeps each retired alert in a key of its own that expires retiredTtlMs after the retirement and outlives its group', async () => {
+    const ttlMs = 600_000;
+    const store = await openStore({ retiredTtlMs: ttlMs });
     try {
       const now = Date.now();
       await store.writeAlerts([createWrite('g1', 'a1', now, now)]);
       const [claim] = await store.claimDue(now, LEASE, 10);
       assert.equal(await store.commit(claim, { tick: now, nextDue: now + 1_000, log: {}, removeResolved: [{ fingerprint: 'a1', updatedAt: now }] }), true);
-      const keys = await scanKeys(prefixes.at(-1) as string);
-      const retired = keys.filter((key) => key.endsWith(':g1'));
-      assert.deepEqual(retired.map((key) => key.split(':').at(-2)), ['r'], `the group's keys left: ${retired}`);
-      const ttl = await admin.pttl(retired[0]);
-      assert.ok(ttl <= RETIRED_ALERT_TTL_MS && ttl > RETIRED_ALERT_TTL_MS - 10_000, `ttl ${ttl}`);
+      const keys = (await scanKeys(prefixes.at(-1) as string)).filter((key) => key.includes(':g1'));
+      assert.deepEqual(keys.map((key) => key.split(':').slice(-3).join(':')), ['r:g1:a1'], `the group's keys left: ${keys}`);
+      const ttl = await admin.pttl(keys[0]);
+      assert.ok(ttl <= ttlMs && ttl > ttlMs - 10_000, `ttl ${ttl}`);
       assert.deepEqual(await store.readSlots([{ groupId: 'g1', fingerprint: 'a1' }]), [{ retired: alert('a1', now) }]);
     } finally {
       await store.close();

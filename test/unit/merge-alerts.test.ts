@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Alert } from '../../src/core/alert.ts';
-import { mergeAlerts } from '../../src/core/merge-alerts.ts';
+import { mergeAlerts, mergeBase } from '../../src/core/merge-alerts.ts';
 
 const T = Date.UTC(2024, 4, 1, 10, 0, 0);
 const MIN = 60_000;
@@ -185,5 +185,28 @@ describe('mergeAlerts (spec §1.4)', () => {
     const merged = mergeAlerts(old, incoming, T + MIN);
     assert.notEqual(merged, old);
     assert.notEqual(merged, incoming);
+  });
+});
+
+describe('mergeBase (spec §1.5)', () => {
+  const gc = 30 * MIN;
+  const retired = alert({ startsAt: T - 10 * MIN, endsAt: T, updatedAt: T });
+  const stored = alert({ startsAt: T - 5 * MIN, endsAt: T + 10 * MIN, updatedAt: T + MIN });
+
+  it('is the stored alert when the slot holds one, retired or not', () => {
+    assert.equal(mergeBase(stored, retired, T + MIN, gc), stored);
+    assert.equal(mergeBase(stored, undefined, T + MIN, gc), stored);
+  });
+
+  it('is the retired alert until the gc interval after its end, then nothing', () => {
+    assert.equal(mergeBase(undefined, retired, T + MIN, gc), retired);
+    assert.equal(mergeBase(undefined, retired, T + gc - 1, gc), retired);
+    assert.equal(mergeBase(undefined, retired, T + gc, gc), undefined);
+    assert.equal(mergeBase(undefined, retired, T + 2 * MIN, MIN), undefined);
+  });
+
+  it('is nothing for a retired copy still firing (an alert a reload moved to another group)', () => {
+    const moved = alert({ startsAt: T - 10 * MIN, endsAt: T + 5 * MIN, updatedAt: T });
+    assert.equal(mergeBase(undefined, moved, T + MIN, gc), undefined);
   });
 });

@@ -29,6 +29,7 @@ describe('parseSettings', () => {
       shutdownTimeoutMs: 30_000,
       leaseMs: 15_000,
       pollMs: 250,
+      alertsGcIntervalMs: 1_800_000,
       limits: { alertsPerGroup: 0, groupsPerRoute: 0, alerts: 0 },
     });
   });
@@ -59,6 +60,7 @@ describe('parseSettings', () => {
       shutdownTimeoutMs: 5000,
       leaseMs: 15_000,
       pollMs: 250,
+      alertsGcIntervalMs: 1_800_000,
       limits: { alertsPerGroup: 0, groupsPerRoute: 0, alerts: 0 },
     });
   });
@@ -68,6 +70,12 @@ describe('parseSettings', () => {
     assert.equal(result.leaseMs, 5_000);
     assert.equal(result.pollMs, 100);
     assert.throws(() => settings(['--scheduler.lease-duration=0s']), /--scheduler\.lease-duration: must be greater than 0/);
+  });
+
+  it("reads Alertmanager's --alerts.gc-interval and refuses zero", () => {
+    assert.equal(settings(['--alerts.gc-interval=5m']).alertsGcIntervalMs, 300_000);
+    assert.equal(settings([], { GROUPER_ALERTS_GC_INTERVAL: '90s' }).alertsGcIntervalMs, 90_000);
+    assert.throws(() => settings(['--alerts.gc-interval=0s']), /--alerts\.gc-interval: must be greater than 0/);
   });
 
   it('reads the limits, 0 meaning unlimited', () => {

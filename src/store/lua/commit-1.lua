@@ -6,8 +6,7 @@
 --       tick, next due, n = number of log entries, then n pairs (integration key, encoded log
 --       entry), then pairs (fingerprint, updatedAt) of sent resolved alerts to delete if
 --       unchanged. No field holds a NUL byte (redis-store.ts, packCommit).
--- A removed alert is kept as its slot's retired alert, in the group's `r:` hash, which expires
--- the given time after its last retirement and outlives the group.
+-- A removed alert is kept as its slot's retired alert for the given time (shared.lua, retired_key).
 -- Returns one integer per commit: 1 when committed, 0 when the token is stale (then that commit
 -- changed nothing).
 local tag_prefix, grace, retired_ttl, now = ARGV[1], ARGV[2], ARGV[3], redis_now()
@@ -26,16 +25,13 @@ local function commit(f)
     local stored = redis.call('HGET', log, f[i])
     if not stored or tick_of(stored) <= tick_of(f[i + 1]) then redis.call('HSET', log, f[i], f[i + 1]) end
   end
-  local retired = nil
   for i = removals, #f, 2 do
     local alert = redis.call('HGET', alerts, f[i])
     if alert and updated_at(alert) == f[i + 1] then
       redis.call('HDEL', alerts, f[i])
-      retired = retired or shard_key(tag_prefix, shard, 'r:' .. id)
-      redis.call('HSET', retired, f[i], alert)
+      redis.call('SET', retired_key(tag_prefix, shard, id, f[i]), alert, 'PX', retired_ttl)
     end
   end
-  if retired then redis.call('PEXPIRE', retired, retired_ttl) end
 
   local counts, due = shard_key(tag_prefix, shard, 'counts'), shard_key(tag_prefix, shard, 'due')
   local size = redis.call('HLEN', alerts)

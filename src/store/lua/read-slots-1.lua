@@ -24,6 +24,6 @@ for i = 3, #ARGV do
   else
     replies[n + 1], replies[n + 2], replies[n + 3], replies[n + 4] = false, false, false, false
   end
-  replies[n + 5] = not alert and redis.call('HGET', shard_key(tag_prefix, shard, 'r:' .. id), slot[3])
+  replies[n + 5] = not alert and redis.call('GET', retired_key(tag_prefix, shard, id, slot[3]))
 end
 return replies

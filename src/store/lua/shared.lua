@@ -60,6 +60,12 @@ local function expire_group(due_at, grace, now, meta, alerts, log)
   redis.call('PEXPIRE', log, ttl)
 end
 
+-- The key of the alert `fingerprint` retired from group `id` (store.ts, SlotState.retired): one key
+-- each, so that each expires on its own, and outlives the group.
+local function retired_key(tag_prefix, shard, id, fingerprint)
+  return shard_key(tag_prefix, shard, 'r:' .. id .. ':' .. fingerprint)
+end
+
 -- Puts a new group on its shard's schedule and in its shard's id index.
 local function list_group(due, ids, id, due_at)
   redis.call('ZADD', due, due_at, id)

@@ -36,7 +36,7 @@ local function write(f)
   if adds and created_at ~= '' then
     -- A new alert merges with the slot's retired alert: a writer that guessed the slot empty
     -- (SlotCache) without seeing it reads and tries again. One for an absent group was read.
-    local retired = redis.call('HGET', shard_key(tag_prefix, shard, 'r:' .. id), fingerprint)
+    local retired = redis.call('GET', retired_key(tag_prefix, shard, id, fingerprint))
     if (retired and updated_at(retired) or '') ~= f[9] then return 0 end
     -- Checked here, atomically, so that concurrent writers cannot fill a group beyond its limit.
     local max_alerts = f[8]
