@@ -20,8 +20,8 @@ import { listeningPid, machineBusyCpuMs, processCpuMs } from './lib/process-stat
 import { parseSoakOptions, SOAK_USAGE, type SoakOptions } from './lib/soak-options.ts';
 import { groupOrigins, latenessQuantile, redisMemory, RssSampler, scrape, total, type Quantile, type RedisMemory, type RssRange, type Scrape } from './lib/soak-probes.ts';
 import { SoakSink } from './lib/soak-sink.ts';
-import { memoryTrend, warmupPeriods, type MemoryTrend } from './lib/soak-verdict.ts';
-import { CHURN, RESEND_PERIODS, resolvedAlertId, soakConfig, soakTimings, SoakWorkload } from './lib/soak-workload.ts';
+import { memoryTrend, type MemoryTrend } from './lib/soak-verdict.ts';
+import { CHURN, resolvedAlertId, soakConfig, soakTimings, SoakWorkload } from './lib/soak-workload.ts';
 import { summariseLatencies } from './lib/stats.ts';
 
 const REPLICAS = 2;
@@ -132,7 +132,9 @@ async function startStack(options: SoakOptions): Promise<Stack> {
   const sink = await SoakSink.start(soakTimings(options.periodMs).groupIntervalMs);
   cleanups.push({ what: 'webhook sink', run: () => sink.close() });
   const config = soakConfig(`${sink.url}/soak`, options.periodMs);
-  const storage = [`--storage.redis.url=${redis.url}`, `--storage.redis.prefix=soak-${process.pid}`];
+  // Resolved alerts are kept for merging for --alerts.gc-interval (30m by default): kept one
+  // period, their count is steady after the warm-up, and keys still growing past it are a leak.
+  const storage = [`--storage.redis.url=${redis.url}`, `--storage.redis.prefix=soak-${process.pid}`, `--alerts.gc-interval=${options.periodMs}ms`];
   const replicas: GrouperProcess[] = [];
   for (let i = 0; i < REPLICAS; i++) {
     // Each replica's external URL is in every notification it sends: the sink counts by sender.
@@ -227,7 +229,7 @@ function row(cells: readonly string[]): string {
 /** Posts a round at the start of every period and prints a line at its end. */
 async function runPeriods(stack: Stack, options: SoakOptions): Promise<RunRecord> {
   const { sink, replicas, pools } = stack;
-  const workload = new SoakWorkload(options.alerts, options.groups);
+  const workload = new SoakWorkload(options.alerts, options.groups, options.resendPeriods);
   const readings: PeriodReading[] = [];
   const lateness: Float64Array[] = [];
   let requests = 0;
@@ -361,8 +363,8 @@ interface MemoryCheck {
   readonly flat: boolean;
 }
 
-function redisCheck(what: string, readings: readonly number[], unit: (value: number) => string): MemoryCheck {
-  const trend = memoryTrend(readings, MAX_REDIS_GROWTH);
+function redisCheck(what: string, readings: readonly number[], warmup: number, unit: (value: number) => string): MemoryCheck {
+  const trend = memoryTrend(readings, MAX_REDIS_GROWTH, warmup);
   return {
     what,
     flat: trend.flat,
@@ -374,9 +376,9 @@ function redisCheck(what: string, readings: readonly number[], unit: (value: num
  * A leak lifts both a replica's peak and its lowest RSS; the garbage collector's heap sizing
  * moves one without the other (V8 gives memory back only now and then), so only both count.
  */
-function rssCheck(what: string, ranges: readonly RssRange[]): MemoryCheck {
-  const peak = memoryTrend(ranges.map((range) => range.max), MAX_RSS_GROWTH);
-  const lowest = memoryTrend(ranges.map((range) => range.min), MAX_RSS_GROWTH);
+function rssCheck(what: string, ranges: readonly RssRange[], warmup: number): MemoryCheck {
+  const peak = memoryTrend(ranges.map((range) => range.max), MAX_RSS_GROWTH, warmup);
+  const lowest = memoryTrend(ranges.map((range) => range.min), MAX_RSS_GROWTH, warmup);
   const flat = peak.flat || lowest.flat;
   return {
     what,
@@ -396,11 +398,11 @@ function summarise(stack: Stack, options: SoakOptions, record: RunRecord): strin
   const lateness = summariseLatencies(Float64Array.from(record.lateness.flatMap((window) => [...window])));
   const flushesFailed = counter('grouper_scheduler_flushes_total{result="failed"}');
   const switchesToMemory = counter('grouper_store_failover_switches_total{to="memory"}');
-  const warmup = warmupPeriods(record.readings.length);
+  const warmup = Math.min(options.warmupPeriods, record.readings.length);
   const checks = [
-    ...stack.pids.map((_, i) => rssCheck(`RSS replica ${i}`, record.readings.map((reading) => reading.rss[i]))),
-    redisCheck('Redis used_memory', record.readings.map((reading) => reading.redis.usedBytes), (bytes) => `${mib(bytes)} MiB`),
-    redisCheck('Redis keys', record.readings.map((reading) => reading.redis.keys), String),
+    ...stack.pids.map((_, i) => rssCheck(`RSS replica ${i}`, record.readings.map((reading) => reading.rss[i]), warmup)),
+    redisCheck('Redis used_memory', record.readings.map((reading) => reading.redis.usedBytes), warmup, (bytes) => `${mib(bytes)} MiB`),
+    redisCheck('Redis keys', record.readings.map((reading) => reading.redis.keys), warmup, String),
   ];
 
   console.log(`\nsummary: ${options.periods} periods in ${clock(record.runMs)}; warm-up: the first ${warmup}; memory: medians of the periods named`);
@@ -455,7 +457,7 @@ async function soak(options: SoakOptions): Promise<boolean> {
   console.log(
     `soak${options.quick ? ' (quick)' : ''}: ${options.alerts} active alerts in ${options.groups} groups, re-posted every ` +
       `${options.periodMs / 1000} s in batches of ${BATCH} by ${SENDERS} senders over ${REPLICAS} replicas, ${CHURN * 100}% resolved ` +
-      `and replaced per period (resolved ones re-sent for ${RESEND_PERIODS} periods); group_wait ${timings.groupWaitMs / 1000} s, group_interval ${timings.groupIntervalMs / 1000} s, ` +
+      `and replaced per period (resolved ones re-sent for ${options.resendPeriods} periods); group_wait ${timings.groupWaitMs / 1000} s, group_interval ${timings.groupIntervalMs / 1000} s, ` +
       `repeat_interval ${timings.repeatIntervalMs / 1000} s; ${options.periods} periods (${options.durationMs / 60_000} min); ` +
       `Redis store; ${cpus().length} cores, node ${process.version}`,
   );

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { parseDuration } from '../../src/config/duration.ts';
 import { OptionsError } from './options.ts';
+import { warmupPeriods } from './soak-verdict.ts';
 
 export interface SoakOptions {
   readonly quick: boolean;
@@ -12,13 +13,17 @@ export interface SoakOptions {
   readonly periodMs: number;
   /** Periods the run lasts: one report line each. */
   readonly periods: number;
+  /** Rounds for which a resolved alert is posted again. */
+  readonly resendPeriods: number;
+  /** The first periods, left out of the memory verdict. */
+  readonly warmupPeriods: number;
 }
 
 export const SOAK_USAGE = `Usage: npx tsx bench/soak.ts [flags]
   Redis store, 2 Grouper replicas; every period re-posts every active alert in batches of 64
   (endsAt = now + 4 periods), 1% of them resolved and replaced by new ones (the resolved ones
-  re-sent for 15 periods, as Prometheus does).
-  --minutes=N     length of the run (20; --quick: 3)
+  re-sent for 15 periods, as Prometheus does; --quick: 3).
+  --minutes=N     length of the run (30; --quick: 3)
   --alerts=N      active alerts (100000; --quick: 10000)
   --groups=N      groups they are spread over (10000; --quick: 1000)
   --period=D      re-post period, seconds or a duration like 1m (60s; --quick: 15s); group_wait,
@@ -28,10 +33,21 @@ export const SOAK_USAGE = `Usage: npx tsx bench/soak.ts [flags]
   was never notified, or memory grew after warm-up.
 `;
 
-const FULL = { minutes: 20, alerts: 100_000, groups: 10_000, periodMs: 60_000 };
-const QUICK = { minutes: 3, alerts: 10_000, groups: 1_000, periodMs: 15_000 };
-/** Warm-up takes at least two periods, and the verdict compares two windows after it. */
-const MIN_PERIODS = 4;
+/**
+ * Prometheus re-sends a resolved alert at every resend (1m by default) until 15 minutes after it
+ * resolved (resolvedRetention), with its original endsAt: 15 periods of a minute. The quick run
+ * re-sends for 3, so that the stored state is steady within its warm-up.
+ */
+const FULL = { minutes: 30, alerts: 100_000, groups: 10_000, periodMs: 60_000, resendPeriods: 15 };
+const QUICK = { minutes: 3, alerts: 10_000, groups: 1_000, periodMs: 15_000, resendPeriods: 3 };
+/**
+ * A resolved alert is stored again at each re-send, and kept for merging (retired) for one more
+ * period after the last (soak.ts sets --alerts.gc-interval to the period): the retired alerts,
+ * and so Redis's keys and memory, reach their steady count after this many periods.
+ */
+const steadyAfter = (resendPeriods: number): number => resendPeriods + 2;
+/** The verdict compares two windows of at least one period after warm-up. */
+const MIN_MEASURED_PERIODS = 2;
 
 /** Returns undefined when help was asked for. */
 export function parseSoakOptions(argv: readonly string[]): SoakOptions | undefined {
@@ -68,8 +84,15 @@ export function parseSoakOptions(argv: readonly string[]): SoakOptions | undefin
   if (!(minutes > 0)) throw new OptionsError(`--minutes=${values.minutes}: expected a positive number`);
   const periodMs = values.period === undefined ? defaults.periodMs : parsePeriod(values.period);
   const periods = Math.floor((minutes * 60_000) / periodMs);
-  if (periods < MIN_PERIODS) throw new OptionsError(`--minutes=${minutes} holds ${periods} periods of ${periodMs / 1000} s: at least ${MIN_PERIODS} are needed`);
-  return { quick, durationMs: periods * periodMs, alerts, groups, periodMs, periods };
+  const { resendPeriods } = defaults;
+  const warmup = warmupPeriods(periods, steadyAfter(resendPeriods));
+  if (periods < warmup + MIN_MEASURED_PERIODS) {
+    throw new OptionsError(
+      `--minutes=${minutes} holds ${periods} periods of ${periodMs / 1000} s: at least ${warmup + MIN_MEASURED_PERIODS} are needed ` +
+        `(${warmup} of warm-up, until the ${resendPeriods} periods of re-sent resolved alerts and one of their retired copies are stored)`,
+    );
+  }
+  return { quick, durationMs: periods * periodMs, alerts, groups, periodMs, periods, resendPeriods, warmupPeriods: warmup };
 }
 
 function parsePeriod(text: string): number {

@@ -1,7 +1,7 @@
 /**
- * Whether memory stayed flat: one reading per period; the first third of the run (at least two
- * periods) is warm-up; the median of the few periods right after it is compared with the median
- * of the last few, so that one odd period decides nothing.
+ * Whether memory stayed flat: one reading per period; the first periods are warm-up
+ * (warmupPeriods); the median of the few periods right after it is compared with the median of
+ * the last few, so that one odd period decides nothing.
  *
  * For a replica the reading is its peak RSS in the period: every period does the same work, so
  * the peak is comparable from one to the next and a leak lifts it. The lowest RSS is not: V8
@@ -11,8 +11,12 @@
 /** Readings compared at each end: up to 3, fewer when the run after warm-up is short. */
 const WINDOW = 3;
 
-export function warmupPeriods(periods: number): number {
-  return Math.max(2, Math.ceil(periods / 3));
+/**
+ * The first third of the run, at least two periods, and at least `steadyAfter`: the periods the
+ * workload needs before what it keeps stored stops growing.
+ */
+export function warmupPeriods(periods: number, steadyAfter: number): number {
+  return Math.max(2, Math.ceil(periods / 3), steadyAfter);
 }
 
 export interface MemoryTrend {
@@ -26,8 +30,7 @@ export interface MemoryTrend {
   readonly endPeriods: readonly [number, number];
 }
 
-export function memoryTrend(readings: readonly number[], maxGrowth: number): MemoryTrend {
-  const warmup = warmupPeriods(readings.length);
+export function memoryTrend(readings: readonly number[], maxGrowth: number, warmup: number): MemoryTrend {
   const size = Math.max(1, Math.min(WINDOW, Math.floor((readings.length - warmup) / 2)));
   const baseline = median(readings.slice(warmup, warmup + size));
   const end = median(readings.slice(-size));

@@ -7,12 +7,6 @@ const SET = 'Soak';
 const ENDS_IN_PERIODS = 4;
 /** Share of the active alerts resolved and replaced by new ones every period. */
 export const CHURN = 0.01;
-/**
- * Prometheus re-sends a resolved alert at every resend (1m by default) until 15 minutes after
- * it resolved (resolvedRetention), with its original endsAt: 15 periods.
- */
-export const RESEND_PERIODS = 15;
-
 /** Timers as multiples of the re-post period: 30s, 1m and 5m at Prometheus's default 1m. */
 export function soakTimings(periodMs: number): { groupWaitMs: number; groupIntervalMs: number; repeatIntervalMs: number } {
   return { groupWaitMs: periodMs / 2, groupIntervalMs: periodMs, repeatIntervalMs: 5 * periodMs };
@@ -70,13 +64,15 @@ export class SoakWorkload {
   readonly #generation: Uint32Array;
   /** When each slot's current alert was first posted: Prometheus keeps startsAt across re-posts. */
   readonly #startsAt: Float64Array;
-  /** The resolved alerts of the last RESEND_PERIODS rounds, oldest round first. */
+  readonly #resendPeriods: number;
+  /** The resolved alerts of the last #resendPeriods rounds, oldest round first. */
   readonly #resending: SlotAlert[][] = [];
   #rounds = 0;
   #nextChurn = 0;
 
-  constructor(alerts: number, groups: number) {
+  constructor(alerts: number, groups: number, resendPeriods: number) {
     this.#alerts = alerts;
+    this.#resendPeriods = resendPeriods;
     this.#groups = groups;
     this.#churn = Math.max(1, Math.round(alerts * CHURN));
     this.#generation = new Uint32Array(alerts);
@@ -86,7 +82,7 @@ export class SoakWorkload {
   /**
    * One period's bodies: every active alert with endsAt = now + 4 periods; from the second round
    * on, the next CHURN share of the slots (round-robin: consecutive slots are consecutive groups)
-   * resolved (endsAt = now) and replaced; and the alerts resolved in the previous RESEND_PERIODS
+   * resolved (endsAt = now) and replaced; and the alerts resolved in the previous resendPeriods
    * rounds, resolved again. Batches alternate between the replicas, as a load balancer spreads
    * requests, and every round starts the active alerts at another slot, so each alert reaches
    * both replicas over the rounds.
@@ -130,7 +126,7 @@ export class SoakWorkload {
     if (pending.length > 0) bodies.push(Buffer.from(JSON.stringify(pending)));
 
     this.#resending.push(resolved);
-    if (this.#resending.length > RESEND_PERIODS) this.#resending.shift();
+    if (this.#resending.length > this.#resendPeriods) this.#resending.shift();
     return {
       bodies,
       alerts: resolved.length + this.#alerts + resent.length,
