@@ -1,6 +1,7 @@
 /**
  * Redis benchmarks, each on a redis-server of its own and a Grouper process started fresh:
  * - flush lateness: N groups due within the same second, Alertmanager vs Grouper on each store;
+ *   then, for Alertmanager and the Redis store, the same at lighter loads (LIGHTER_LOADS);
  * - resume: time for a restarted Grouper to flush groups that fell due while it was down,
  *   with and without 100k idle groups in Redis;
  * - Redis memory per 100k alerts (INFO used_memory delta).
@@ -26,6 +27,8 @@ if (values.help) {
 }
 const scale = values.quick ? 0.1 : 1;
 const LATENESS_GROUPS = 10_000 * scale;
+/** Groups due within one second at which lateness is measured again, below the full load. */
+const LIGHTER_LOADS = [2_000, 4_000, 6_000].map((groups) => groups * scale);
 const IDLE_GROUPS = 100_000 * scale;
 const MEMORY_ALERTS = 100_000 * scale;
 const DUE_GROUPS = 1_000 * scale;
@@ -118,17 +121,17 @@ function startSystem(system: LatenessSystem, config: string, redis: RedisServer 
 }
 
 /**
- * Lateness (sink receive time minus due tick) of LATENESS_GROUPS groups created, and so due,
- * evenly over one second. A first burst as large warms the system up: its connections to the
- * receiver are open and Node has compiled the flush path, as in a service that has run a while.
+ * Lateness (sink receive time minus due tick) of `groups` groups created, and so due, evenly
+ * over one second. A first burst as large warms the system up: its connections to the receiver
+ * are open and Node has compiled the flush path, as in a service that has run a while.
  */
-async function flushLateness(system: LatenessSystem): Promise<Lateness> {
+async function flushLateness(system: LatenessSystem, groups = LATENESS_GROUPS): Promise<Lateness> {
   const redis = system === 'grouper-redis' ? await startRedisServer() : undefined;
   const sink = await WebhookSink.start();
   const service = await startSystem(system, config(sink.url, LATENESS_GROUP_WAIT_MS), redis);
   try {
-    await ingest(service.url, dueBodies('Warmup', LATENESS_GROUPS));
-    await waitForNotifications(sink, 'Warmup', LATENESS_GROUPS);
+    await ingest(service.url, dueBodies('Warmup', groups));
+    await waitForNotifications(sink, 'Warmup', groups);
     const name = 'Lateness';
     const redisPid = redis && listeningPid(redis.port);
     const cpu = () => ({
@@ -139,7 +142,7 @@ async function flushLateness(system: LatenessSystem): Promise<Lateness> {
     const ingestStarted = Date.now();
     const pool = senderPool(service.url, SENDERS);
     try {
-      const result = await postPaced(pool, dueBodies(name, LATENESS_GROUPS), DUE_SPAN_MS);
+      const result = await postPaced(pool, dueBodies(name, groups), DUE_SPAN_MS);
       if (result.errors > 0) throw new Error(`${result.errors} ingest requests failed, the first: ${result.firstError}`);
     } finally {
       await pool.close();
@@ -147,24 +150,24 @@ async function flushLateness(system: LatenessSystem): Promise<Lateness> {
     // CPU is counted from the first due tick on: flushing, not ingest.
     await new Promise((resolve) => setTimeout(resolve, ingestStarted + LATENESS_GROUP_WAIT_MS - Date.now()));
     const before = cpu();
-    const received = await waitForNotifications(sink, name, LATENESS_GROUPS);
+    const received = await waitForNotifications(sink, name, groups);
     const after = cpu();
     const dueAt = received.map((request) => Date.parse((request.body as { alerts: { startsAt: string }[] }).alerts[0].startsAt) + LATENESS_GROUP_WAIT_MS);
     const summary = summariseLatencies(Float64Array.from(received, (request, i) => request.receivedAt - dueAt[i]));
     const spread = Math.max(...dueAt) - Math.min(...dueAt);
     const receivedAt = received.map((request) => request.receivedAt);
     const sendingMs = Math.max(...receivedAt) - Math.min(...receivedAt);
-    const flushesPerSecond = (LATENESS_GROUPS * 1000) / Math.max(1, sendingMs);
+    const flushesPerSecond = (groups * 1000) / Math.max(1, sendingMs);
     const serviceCpu = after.service - before.service;
     const redisCpu = after.redis - before.redis;
     const otherCpu = after.machine - before.machine - serviceCpu - redisCpu;
     console.log(
       `  ${system.padEnd(13)}  due within ${ms(spread)}; lateness p50 ${ms(summary.p50)}, p99 ${ms(summary.p99)}, ` +
         `max ${ms(summary.max)}${summary.p99 < 100 ? '' : ' [misses p99 < 100 ms]'}; all sent within ${ms(sendingMs)} ` +
-        `(${flushesPerSecond.toFixed(0)} flushes/s); CPU per flush: ${(serviceCpu / LATENESS_GROUPS).toFixed(3)} ms` +
-        `${redis ? ` + Redis ${(redisCpu / LATENESS_GROUPS).toFixed(3)} ms` : ''}; the rest of the machine used ${(otherCpu / 1000).toFixed(1)} CPU-s meanwhile`,
+        `(${flushesPerSecond.toFixed(0)} flushes/s); CPU per flush: ${(serviceCpu / groups).toFixed(3)} ms` +
+        `${redis ? ` + Redis ${(redisCpu / groups).toFixed(3)} ms` : ''}; the rest of the machine used ${(otherCpu / 1000).toFixed(1)} CPU-s meanwhile`,
     );
-    return { p50: summary.p50, p99: summary.p99, cpuPerFlushMs: serviceCpu / LATENESS_GROUPS };
+    return { p50: summary.p50, p99: summary.p99, cpuPerFlushMs: serviceCpu / groups };
   } finally {
     await service.stop();
     await sink.close();
@@ -182,6 +185,18 @@ async function compareLateness(): Promise<void> {
     console.log(
       `  ${system} / alertmanager: lateness p50 ${(result.p50 / Math.max(1, baseline.p50)).toFixed(2)}×, ` +
         `p99 ${(result.p99 / Math.max(1, baseline.p99)).toFixed(2)}×, CPU per flush ${(result.cpuPerFlushMs / baseline.cpuPerFlushMs).toFixed(2)}×`,
+    );
+  }
+}
+
+/** Where the Redis store meets the target on this machine, with Alertmanager's lateness beside it. */
+async function latenessByLoad(): Promise<void> {
+  for (const groups of LIGHTER_LOADS) {
+    const baseline = await flushLateness('alertmanager', groups);
+    const result = await flushLateness('grouper-redis', groups);
+    console.log(
+      `  ${groups} groups: grouper-redis / alertmanager: lateness p50 ${(result.p50 / Math.max(1, baseline.p50)).toFixed(2)}×, ` +
+        `p99 ${(result.p99 / Math.max(1, baseline.p99)).toFixed(2)}×`,
     );
   }
 }
@@ -264,6 +279,8 @@ async function memoryInFewerGroups(): Promise<void> {
 console.log(`redis bench${values.quick ? ' (quick)' : ''}: ${cpus().length} cores, node ${process.version}`);
 console.log(`flush lateness, ${LATENESS_GROUPS} groups due evenly within one second, after a warm-up burst as large (target p99 < 100 ms):`);
 await compareLateness();
+console.log(`flush lateness at lighter loads, ${LIGHTER_LOADS.join(', ')} groups due evenly within one second:`);
+await latenessByLoad();
 console.log(`resume after a restart, ${DUE_GROUPS} groups fell due while Grouper was down (target < 5 s):`);
 await resumeAndMemory();
 await memoryInFewerGroups();
