@@ -1,6 +1,6 @@
 import type { Alert } from '../core/alert.ts';
-import { DEFAULT_ALERT_GC_INTERVAL_MS } from '../core/merge-alerts.ts';
 import type { FlushOutcome, GroupHeader, GroupIncarnation, NotifyLogEntry } from '../core/group.ts';
+import { DEFAULT_ALERT_GC_INTERVAL_MS } from '../core/merge-alerts.ts';
 import { checkWrites } from './check-writes.ts';
 import { DueQueue } from './due-queue.ts';
 import { SortedIds } from './sorted-ids.ts';

@@ -11,8 +11,9 @@ export interface SlotState {
   readonly alert?: Alert;
   /**
    * Only when the slot holds no alert: the resolved alert a flush last sent and removed from it,
-   * kept for merging a later post of the same episode (core/merge-alerts.ts, mergeBase) for the
-   * store's `retiredTtlMs` after its removal (which comes after its end), and then dropped.
+   * kept for merging a later post of the same episode (core/merge-alerts.ts, mergeBase) at least
+   * the store's `retiredTtlMs` after its end (the Redis store counts from its removal, which
+   * comes later), and then dropped.
    */
   readonly retired?: Alert;
   readonly group?: GroupIncarnation;

@@ -2,11 +2,11 @@
 -- On one Redis a call carries the commits of any shards; on a Cluster, those of one shard.
 -- KEYS: 1 a key of the first commit's shard, which routes the call on a Cluster (not read)
 -- ARGV: 1 the key prefix up to the shard's hash tag (`<prefix>:{`), 2 grace ms, 3 ms to keep
---       retired alerts, then one argument per commit, its fields joined by NUL bytes: shard, group id, token,
---       tick, next due, n = number of log entries, then n pairs (integration key, encoded log
---       entry), then pairs (fingerprint, updatedAt) of sent resolved alerts to delete if
---       unchanged. No field holds a NUL byte (redis-store.ts, packCommit).
--- A removed alert is kept as its slot's retired alert for the given time (shared.lua, retired_key).
+--       retired alerts, then one argument per commit, its fields joined by NUL bytes: shard,
+--       group id, token, tick, next due, n = number of log entries, then n pairs (integration
+--       key, encoded log entry), then pairs (fingerprint, updatedAt) of sent resolved alerts to
+--       delete if unchanged, each kept as its slot's retired alert (shared.lua, retired_key).
+--       No field holds a NUL byte (redis-store.ts, packCommit).
 -- Returns one integer per commit: 1 when committed, 0 when the token is stale (then that commit
 -- changed nothing).
 local tag_prefix, grace, retired_ttl, now = ARGV[1], ARGV[2], ARGV[3], redis_now()
