@@ -5,7 +5,8 @@
 --       retired alerts, then one argument per commit, its fields joined by NUL bytes: shard,
 --       group id, token, tick, next due, n = number of log entries, then n pairs (integration
 --       key, encoded log entry), then pairs (fingerprint, updatedAt) of sent resolved alerts to
---       delete if unchanged, each kept as its slot's retired alert (shared.lua, retired_key).
+--       delete if unchanged, each kept as its slot's retired alert (shared.lua, retired_key), and
+--       the group's meta `retiredUntil` says until when one may be (write-alerts-1.lua).
 --       No field holds a NUL byte (redis-store.ts, packCommit).
 -- Returns one integer per commit: 1 when committed, 0 when the token is stale (then that commit
 -- changed nothing).
@@ -25,11 +26,13 @@ local function commit(f)
     local stored = redis.call('HGET', log, f[i])
     if not stored or tick_of(stored) <= tick_of(f[i + 1]) then redis.call('HSET', log, f[i], f[i + 1]) end
   end
+  local retired = false
   for i = removals, #f, 2 do
     local alert = redis.call('HGET', alerts, f[i])
     if alert and updated_at(alert) == f[i + 1] then
       redis.call('HDEL', alerts, f[i])
       redis.call('SET', retired_key(tag_prefix, shard, id, f[i]), alert, 'PX', retired_ttl)
+      retired = true
     end
   end
 
@@ -46,6 +49,7 @@ local function commit(f)
   local due_at, pending = f[5], held[3]
   if pending and tonumber(pending) < tonumber(due_at) then due_at = pending end
   if tonumber(f[4]) > tonumber(held[4] or 0) then redis.call('HSET', meta, 'lastTick', f[4]) end
+  if retired then redis.call('HSET', meta, 'retiredUntil', now + tonumber(retired_ttl)) end
   redis.call('HDEL', meta, 'token', 'pendingWake')
   redis.call('ZADD', due, due_at, id)
   expire_group(due_at, grace, now, meta, alerts, log)

@@ -23,7 +23,8 @@ local tag_prefix, grace, count_now, now = ARGV[1], ARGV[2], ARGV[3] ~= '', redis
 local function write(f)
   local shard, id, fingerprint = f[1], f[2], f[3]
   local meta, alerts = shard_key(tag_prefix, shard, 'g:' .. id), shard_key(tag_prefix, shard, 'a:' .. id)
-  local created_at = redis.call('HGET', meta, 'createdAt') or ''
+  local group = redis.call('HMGET', meta, 'createdAt', 'retiredUntil')
+  local created_at = group[1] or ''
   if created_at ~= f[6] then return 0 end
   -- An alert exists only inside its group: leftovers of an expired group do not count.
   local stored = ''
@@ -36,8 +37,11 @@ local function write(f)
   if adds and created_at ~= '' then
     -- A new alert merges with the slot's retired alert: a writer that guessed the slot empty
     -- (SlotCache) without seeing it reads and tries again. One for an absent group was read.
-    local retired = redis.call('GET', retired_key(tag_prefix, shard, id, fingerprint))
-    if (retired and updated_at(retired) or '') ~= f[9] then return 0 end
+    -- Only a group that retired alerts lately (commit-1.lua) is looked at: most adds pay nothing.
+    if group[2] and tonumber(group[2]) > now then
+      local retired = redis.call('GET', retired_key(tag_prefix, shard, id, fingerprint))
+      if (retired and updated_at(retired) or '') ~= f[9] then return 0 end
+    end
     -- Checked here, atomically, so that concurrent writers cannot fill a group beyond its limit.
     local max_alerts = f[8]
     if max_alerts ~= '' and redis.call('HLEN', alerts) >= tonumber(max_alerts) then return 0 end
