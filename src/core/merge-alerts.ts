@@ -30,7 +30,12 @@ export const DEFAULT_ALERT_GC_INTERVAL_MS = 30 * 60_000;
  */
 export function mergeBase(stored: Alert | undefined, retired: Alert | undefined, now: number, gcIntervalMs: number): Alert | undefined {
   if (stored !== undefined || retired === undefined) return stored;
-  return isResolved(retired, now) && now < retired.endsAt + gcIntervalMs ? retired : undefined;
+  return isResolved(retired, now) && now < retiredUntil(retired, gcIntervalMs) ? retired : undefined;
+}
+
+/** When a retired alert stops counting for mergeBase, so a store may forget it. */
+export function retiredUntil(retired: Alert, gcIntervalMs: number): number {
+  return retired.endsAt + gcIntervalMs;
 }
 
 function overlaps(old: Alert, incoming: Alert): boolean {

@@ -1,6 +1,6 @@
 import type { Alert } from '../core/alert.ts';
 import type { FlushOutcome, GroupHeader, GroupIncarnation, NotifyLogEntry } from '../core/group.ts';
-import { DEFAULT_ALERT_GC_INTERVAL_MS } from '../core/merge-alerts.ts';
+import { DEFAULT_ALERT_GC_INTERVAL_MS, retiredUntil } from '../core/merge-alerts.ts';
 import { checkWrites } from './check-writes.ts';
 import { DueQueue } from './due-queue.ts';
 import { SortedIds } from './sorted-ids.ts';
@@ -198,7 +198,7 @@ export class MemoryStore implements Store {
     let byFingerprint = this.#retired.get(groupId);
     if (byFingerprint === undefined) this.#retired.set(groupId, (byFingerprint = new Map()));
     byFingerprint.set(alert.fingerprint, alert);
-    this.#retirements.push({ groupId, alert, until: alert.endsAt + this.#retiredTtlMs });
+    this.#retirements.push({ groupId, alert, until: retiredUntil(alert, this.#retiredTtlMs) });
   }
 
   /**
