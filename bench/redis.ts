@@ -1,13 +1,17 @@
 /**
  * Redis benchmarks, each on a redis-server of its own and a Grouper process started fresh:
- * - flush lateness: N groups due within the same second, Alertmanager vs Grouper on each store;
+ * - flush lateness: N groups due within the same second, Alertmanager vs Grouper on each store,
+ *   above the floor a bare HTTP client sets on this machine (lib/http-floor.ts);
  *   then, for Alertmanager and the Redis store, the same at lighter loads (LIGHTER_LOADS);
  * - resume: time for a restarted Grouper to flush groups that fell due while it was down,
  *   with and without 100k idle groups in Redis;
  * - Redis memory per 100k alerts (INFO used_memory delta).
  * `npx tsx bench/redis.ts [--quick]`
  */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { cpus } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import { startAlertmanager } from '../test/helpers/alertmanager-process.ts';
@@ -17,7 +21,7 @@ import type { ServiceProcess } from '../test/helpers/service-process.ts';
 import { WebhookSink, type SinkRequest } from '../test/helpers/webhook-sink.ts';
 import { postAll, postPaced, senderPool } from './lib/load-generator.ts';
 import { listeningPid, machineBusyCpuMs, processCpuMs } from './lib/process-stats.ts';
-import { summariseLatencies } from './lib/stats.ts';
+import { summariseLatencies, type LatencySummary } from './lib/stats.ts';
 import { serialisedBatches } from './lib/workload.ts';
 
 const { values } = parseArgs({ options: { quick: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
@@ -152,20 +156,13 @@ async function flushLateness(system: LatenessSystem, groups = LATENESS_GROUPS): 
     const before = cpu();
     const received = await waitForNotifications(sink, name, groups);
     const after = cpu();
-    const dueAt = received.map((request) => Date.parse((request.body as { alerts: { startsAt: string }[] }).alerts[0].startsAt) + LATENESS_GROUP_WAIT_MS);
-    const summary = summariseLatencies(Float64Array.from(received, (request, i) => request.receivedAt - dueAt[i]));
-    const spread = Math.max(...dueAt) - Math.min(...dueAt);
-    const receivedAt = received.map((request) => request.receivedAt);
-    const sendingMs = Math.max(...receivedAt) - Math.min(...receivedAt);
-    const flushesPerSecond = (groups * 1000) / Math.max(1, sendingMs);
     const serviceCpu = after.service - before.service;
     const redisCpu = after.redis - before.redis;
     const otherCpu = after.machine - before.machine - serviceCpu - redisCpu;
+    const summary = printLateness(system, received, LATENESS_GROUP_WAIT_MS);
     console.log(
-      `  ${system.padEnd(13)}  due within ${ms(spread)}; lateness p50 ${ms(summary.p50)}, p99 ${ms(summary.p99)}, ` +
-        `max ${ms(summary.max)}${summary.p99 < 100 ? '' : ' [misses p99 < 100 ms]'}; all sent within ${ms(sendingMs)} ` +
-        `(${flushesPerSecond.toFixed(0)} flushes/s); CPU per flush: ${(serviceCpu / groups).toFixed(3)} ms` +
-        `${redis ? ` + Redis ${(redisCpu / groups).toFixed(3)} ms` : ''}; the rest of the machine used ${(otherCpu / 1000).toFixed(1)} CPU-s meanwhile`,
+      `  ${''.padEnd(13)}  CPU per flush: ${(serviceCpu / groups).toFixed(3)} ms${redis ? ` + Redis ${(redisCpu / groups).toFixed(3)} ms` : ''}; ` +
+        `the rest of the machine used ${(otherCpu / 1000).toFixed(1)} CPU-s meanwhile`,
     );
     return { p50: summary.p50, p99: summary.p99, cpuPerFlushMs: serviceCpu / groups };
   } finally {
@@ -175,8 +172,48 @@ async function flushLateness(system: LatenessSystem, groups = LATENESS_GROUPS): 
   }
 }
 
+/**
+ * Prints the lateness of `received` (sink receive time minus due tick, the due tick being each
+ * alert's startsAt plus `groupWaitMs`) and the rate at which they were sent.
+ */
+function printLateness(system: string, received: readonly SinkRequest[], groupWaitMs: number): LatencySummary {
+  const dueAt = received.map((request) => Date.parse((request.body as { alerts: { startsAt: string }[] }).alerts[0].startsAt) + groupWaitMs);
+  const summary = summariseLatencies(Float64Array.from(received, (request, i) => request.receivedAt - dueAt[i]));
+  const spread = Math.max(...dueAt) - Math.min(...dueAt);
+  const receivedAt = received.map((request) => request.receivedAt);
+  const sendingMs = Math.max(...receivedAt) - Math.min(...receivedAt);
+  console.log(
+    `  ${system.padEnd(13)}  due within ${ms(spread)}; lateness p50 ${ms(summary.p50)}, p99 ${ms(summary.p99)}, ` +
+      `max ${ms(summary.max)}${summary.p99 < 100 ? '' : ' [misses p99 < 100 ms]'}; all sent within ${ms(sendingMs)} ` +
+      `(${((received.length * 1000) / Math.max(1, sendingMs)).toFixed(0)} flushes/s)`,
+  );
+  return summary;
+}
+
+/**
+ * The floor under every system's lateness on this machine: a bare HTTP client (lib/http-floor.ts)
+ * posting as many webhook bodies, each at its due time, to the same sink.
+ */
+async function floorLateness(groups = LATENESS_GROUPS): Promise<void> {
+  const sink = await WebhookSink.start();
+  try {
+    const client = spawn(process.execPath, ['--max-semi-space-size=32', '--import', 'tsx', fileURLToPath(new URL('lib/http-floor.ts', import.meta.url)), sink.url, String(groups), String(DUE_SPAN_MS), String(BATCH)], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let output = '';
+    client.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const [code] = (await once(client, 'exit')) as [number | null];
+    if (code !== 0) throw new Error(`the HTTP floor client exited with ${code}`);
+    printLateness('http floor', await waitForNotifications(sink, 'Lateness', groups), 0);
+    console.log(`  ${''.padEnd(13)}  client CPU per request: ${(Number(output.trim()) / groups).toFixed(3)} ms`);
+  } finally {
+    await sink.close();
+  }
+}
+
 /** Each Grouper's lateness and CPU per flush against Alertmanager's, measured in the same run. */
 async function compareLateness(): Promise<void> {
+  await floorLateness();
   const results = new Map<LatenessSystem, Lateness>();
   for (const system of ['alertmanager', 'grouper', 'grouper-redis'] as const) results.set(system, await flushLateness(system));
   const baseline = results.get('alertmanager') as Lateness;
