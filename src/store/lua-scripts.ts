@@ -27,7 +27,7 @@ export const scripts = {
   commit: luaScript('commit', 1),
   extendLease: luaScript('extend-lease', 4),
   loadGroup: luaScript('load-group', 4),
-  mergeGroup: luaScript('merge-group', 5),
+  mergeGroup: luaScript('merge-group', 6),
 } as const;
 
 /**

@@ -14,7 +14,7 @@ export function shardOf(groupId: string): number {
   return (hash >>> 0) % SHARDS;
 }
 
-/** The keys of one shard. `meta`, `alerts` and `log` are prefixes to which a group id is appended. */
+/** The keys of one shard. `meta`, `alerts`, `log` and `retiredUntil` are prefixes to which a group id is appended. */
 export interface ShardKeys {
   readonly due: string;
   /** Sorted set of the shard's group ids, all scored 0, so that it is ordered by id. */
@@ -25,12 +25,15 @@ export interface ShardKeys {
   readonly meta: string;
   readonly alerts: string;
   readonly log: string;
+  /** Until when a deleted group's retired alerts may be read (lua/shared.lua, retired_until_key). */
+  readonly retiredUntil: string;
 }
 
 export interface GroupKeys {
   readonly meta: string;
   readonly alerts: string;
   readonly log: string;
+  readonly retiredUntil: string;
   readonly due: string;
   readonly ids: string;
   readonly counts: string;
@@ -40,6 +43,7 @@ export interface GroupKeys {
  * Key names: `<prefix>:{<shard>}:<kind>[:<group id>]`. The `{<shard>}` hash tag puts every key
  * of a shard in one Redis Cluster slot, so one script may touch all of them. Only scripts use
  * `r:<group id>:<fingerprint>`, a retired alert (store.ts, SlotState.retired; lua/shared.lua).
+ * A deleted group leaves `rg:<group id>` while its retired alerts may be read.
  */
 export class RedisKeys {
   readonly #shards: readonly ShardKeys[];
@@ -61,6 +65,7 @@ export class RedisKeys {
         meta: `${tag}g:`,
         alerts: `${tag}a:`,
         log: `${tag}n:`,
+        retiredUntil: `${tag}rg:`,
       };
     });
   }
@@ -75,6 +80,7 @@ export class RedisKeys {
       meta: shard.meta + groupId,
       alerts: shard.alerts + groupId,
       log: shard.log + groupId,
+      retiredUntil: shard.retiredUntil + groupId,
       due: shard.due,
       ids: shard.ids,
       counts: shard.counts,

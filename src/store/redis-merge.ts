@@ -34,7 +34,7 @@ export interface RedisMergeOptions {
 const BATCH = 100;
 
 /**
- * Merges by the rules of design.md, one Lua script per group (lua/merge-group-5.lua):
+ * Merges by the rules of design.md, one Lua script per group (lua/merge-group-6.lua):
  * - alerts by latest updatedAt, an alert Redis lacks is added; notify log entries per
  *   integration by later tick; lastTick by max; due time by earliest, honouring a lease held in
  *   Redis the way an alert write does, and not before the end of a lease memory holds on the
@@ -84,6 +84,7 @@ export class RedisMerge implements GroupMerge {
       keys.log,
       keys.due,
       keys.ids,
+      keys.retiredUntil,
       groupId,
       this.#grace,
       group?.due ?? now,

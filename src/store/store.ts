@@ -41,8 +41,8 @@ export interface AlertWrite {
      * When the write adds an alert to an existing group: the updatedAt of the slot's retired
      * alert it was computed from, or absent for none. A write into an absent group is not held
      * to it: only one computed from a read of the slot can expect a group absent. The Redis
-     * store holds a write to it only in a group that retired an alert itself lately, so that
-     * other adds cost nothing more: not in a group emptied and created again meanwhile.
+     * store holds a write to it only in a group that retired an alert lately, itself or in an
+     * earlier incarnation, so that other adds cost nothing more.
      */
     readonly retiredUpdatedAt?: number;
   };

@@ -221,6 +221,24 @@ describe('Dispatcher with a slot cache, Redis store', () => {
     assert.equal(stored?.startsAt, t, 'the post merged with the retired alert keeps its startsAt');
   });
 
+  it("merges a new alert with its slot's retired alert, in a group emptied and created again since it retired the alert", async () => {
+    const store = await openStore(newPrefix('recreated'));
+    const [a, b] = [dispatcher(store, 1_000), dispatcher(store, 1_000)];
+    const t = Date.now();
+    const labels = { alertname: 'A0', instance: 'x' };
+    await b.ingest([makeAlert(labels, { startsAt: t, endsAt: t + 600_000, updatedAt: t })], t);
+    await b.ingest([makeAlert(labels, { startsAt: t, endsAt: t + 60_000, updatedAt: t + 60_000 })], t + 60_000);
+    await flushDue(store, t + 60_000);
+    assert.deepEqual(await contents(store), [], 'the flush that retired its one alert deleted the group');
+    // Replica a creates the group again, and so knows it, but not the retired alert's slot.
+    await a.ingest([makeAlert({ alertname: 'A0', instance: 'y' }, { startsAt: t + 65_000, endsAt: t + 600_000, updatedAt: t + 65_000 })], t + 65_000);
+    const later = makeAlert(labels, { startsAt: t + 30_000, endsAt: t + 400_000, updatedAt: t + 70_000 });
+    await a.ingest([later], t + 70_000);
+    const [group] = (await contents(store)) as { alerts: Alert[] }[];
+    const stored = group.alerts.find((alert) => alert.fingerprint === later.fingerprint);
+    assert.equal(stored?.startsAt, t, 'the post merged with the retired alert keeps its startsAt');
+  });
+
   it('stores what an uncached dispatcher stores, while two replicas, flushes and resolves make its entries stale', async () => {
     for (const seed of [1, 2, 3]) {
       const next = random(seed);

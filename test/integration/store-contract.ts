@@ -325,6 +325,24 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
       assert.deepEqual(await store.writeAlerts([addWrite('g1', alert('a3', T))]), [true]);
     });
 
+    it("holds an add to the slot's retired alert in a group emptied and created again since it retired it", async () => {
+      await store.writeAlerts([createWrite('g1', 'a1', T)]);
+      await store.writeAlerts([addWrite('g1', alert('a2', T))]);
+      const [claim] = await store.claimDue(T, LEASE, 10);
+      const removeResolved = ['a1', 'a2'].map((fingerprint) => ({ fingerprint, updatedAt: T }));
+      assert.equal(await store.commit(claim, outcome(T, T + 1_000, { removeResolved })), true);
+      assert.equal(await store.loadGroup('g1'), undefined);
+      // The next incarnation, created by a write that read its own slot.
+      assert.deepEqual(await store.writeAlerts([createWrite('g1', 'a3', T + 9_000, T + 2_000)]), [true]);
+      const readd = (retiredUpdatedAt?: number): AlertWrite => ({
+        group: header('g1'),
+        alert: alert('a2', T + 100),
+        expected: { groupCreatedAt: T + 2_000, retiredUpdatedAt },
+      });
+      assert.deepEqual(await store.writeAlerts([readd()]), [false], 'a writer that guessed the slot empty reads it first');
+      assert.deepEqual(await store.writeAlerts([readd(T)]), [true]);
+    });
+
     it('deletes a group emptied by a commit; a later write creates a new incarnation', async () => {
       await store.writeAlerts([createWrite('g1', 'a1', T)]);
       const [claim] = await store.claimDue(T, LEASE, 10);

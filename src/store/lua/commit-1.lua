@@ -6,7 +6,8 @@
 --       group id, token, tick, next due, n = number of log entries, then n pairs (integration
 --       key, encoded log entry), then pairs (fingerprint, updatedAt) of sent resolved alerts to
 --       delete if unchanged, each kept as its slot's retired alert (shared.lua, retired_key), and
---       the group's meta `retiredUntil` says until when one may be (write-alerts-1.lua).
+--       the group's meta `retiredUntil` says until when one may be (write-alerts-1.lua), or, once
+--       the commit deletes the group, a key of its own (create_group).
 --       No field holds a NUL byte (redis-store.ts, packCommit).
 -- Returns one integer per commit: 1 when committed, 0 when the token is stale (then that commit
 -- changed nothing).
@@ -15,7 +16,7 @@ local tag_prefix, grace, retired_ttl, now = ARGV[1], ARGV[2], ARGV[3], redis_now
 local function commit(f)
   local shard, id = f[1], f[2]
   local meta = shard_key(tag_prefix, shard, 'g:' .. id)
-  local held = redis.call('HMGET', meta, 'token', 'routeId', 'pendingWake', 'lastTick')
+  local held = redis.call('HMGET', meta, 'token', 'routeId', 'pendingWake', 'lastTick', 'retiredUntil')
   if held[1] ~= f[3] then return 0 end
   local alerts, log = shard_key(tag_prefix, shard, 'a:' .. id), shard_key(tag_prefix, shard, 'n:' .. id)
 
@@ -38,8 +39,13 @@ local function commit(f)
 
   local counts, due = shard_key(tag_prefix, shard, 'counts'), shard_key(tag_prefix, shard, 'due')
   local size = redis.call('HLEN', alerts)
+  local retired_until = retired and now + tonumber(retired_ttl) or tonumber(held[5] or 0)
   if size == 0 then
     count_group(counts, id, nil, 0)
+    -- The group's next incarnation takes this up (create_group).
+    if retired_until > now then
+      redis.call('SET', retired_until_key(tag_prefix, shard, id), retired_until, 'PX', retired_until - now)
+    end
     redis.call('DEL', meta, alerts, log)
     unlist_group(due, shard_key(tag_prefix, shard, 'ids'), id)
     return 1
@@ -49,7 +55,7 @@ local function commit(f)
   local due_at, pending = f[5], held[3]
   if pending and tonumber(pending) < tonumber(due_at) then due_at = pending end
   if tonumber(f[4]) > tonumber(held[4] or 0) then redis.call('HSET', meta, 'lastTick', f[4]) end
-  if retired then redis.call('HSET', meta, 'retiredUntil', now + tonumber(retired_ttl)) end
+  if retired then redis.call('HSET', meta, 'retiredUntil', retired_until) end
   redis.call('HDEL', meta, 'token', 'pendingWake')
   redis.call('ZADD', due, due_at, id)
   expire_group(due_at, grace, now, meta, alerts, log)

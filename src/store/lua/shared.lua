@@ -66,8 +66,22 @@ local function retired_key(tag_prefix, shard, id, fingerprint)
   return shard_key(tag_prefix, shard, 'r:' .. id .. ':' .. fingerprint)
 end
 
--- Puts a new group on its shard's schedule and in its shard's id index.
-local function list_group(due, ids, id, due_at)
+-- Until when the retired alerts of a deleted group may be read: its meta's `retiredUntil`
+-- (write-alerts-1.lua), kept in a key of its own when a commit deletes the group (commit-1.lua).
+local function retired_until_key(tag_prefix, shard, id)
+  return shard_key(tag_prefix, shard, 'rg:' .. id)
+end
+
+-- Creates a group's meta hash from `fields` (name, value, ...) and puts the group on its shard's
+-- schedule, due at `due_at`, and in its id index. An earlier incarnation's retired alerts may
+-- still be read (retired_until_key): adds to this one look for them too.
+local function create_group(meta, retired_until, fields, due, ids, id, due_at)
+  local until_ms = redis.call('GET', retired_until)
+  if until_ms then
+    fields[#fields + 1] = 'retiredUntil'
+    fields[#fields + 1] = until_ms
+  end
+  redis.call('HSET', meta, unpack(fields))
   redis.call('ZADD', due, due_at, id)
   redis.call('ZADD', ids, 0, id)
 end

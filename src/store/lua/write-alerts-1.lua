@@ -37,7 +37,8 @@ local function write(f)
   if adds and created_at ~= '' then
     -- A new alert merges with the slot's retired alert: a writer that guessed the slot empty
     -- (SlotCache) without seeing it reads and tries again. One for an absent group was read.
-    -- Only a group that retired alerts lately (commit-1.lua) is looked at: most adds pay nothing.
+    -- Only a group that retired alerts lately, or whose earlier incarnation did (create_group),
+    -- is looked at: most adds pay nothing.
     if group[2] and tonumber(group[2]) > now then
       local retired = redis.call('GET', retired_key(tag_prefix, shard, id, fingerprint))
       if (retired and updated_at(retired) or '') ~= f[9] then return 0 end
@@ -51,9 +52,9 @@ local function write(f)
   if created_at == '' then
     local origin = f[16]
     redis.call('DEL', alerts, shard_key(tag_prefix, shard, 'n:' .. id))
-    redis.call('HSET', meta, 'key', f[11], 'routeId', f[12], 'receiver', f[13],
-      'labels', f[14], 'createdAt', f[15], 'origin', origin, 'lastTick', '0')
-    list_group(shard_key(tag_prefix, shard, 'due'), shard_key(tag_prefix, shard, 'ids'), id, origin)
+    local fields = { 'key', f[11], 'routeId', f[12], 'receiver', f[13], 'labels', f[14], 'createdAt', f[15], 'origin', origin, 'lastTick', '0' }
+    create_group(meta, retired_until_key(tag_prefix, shard, id), fields,
+      shard_key(tag_prefix, shard, 'due'), shard_key(tag_prefix, shard, 'ids'), id, origin)
     due_moved = origin
   end
   redis.call('HSET', alerts, fingerprint, f[4])

@@ -3,7 +3,8 @@
 -- tick, lastTick by max, due time by earliest; a group Redis lacks is created as memory holds
 -- it. Nothing is deleted.
 -- KEYS: 1 group meta hash, 2 group alerts hash, 3 group notify log hash, 4 shard due zset,
---       5 shard id index
+--       5 shard id index, 6 until when the group's earlier incarnation's retired alerts may be read
+--       (shared.lua, retired_until_key)
 -- ARGV: 1 group id, 2 grace ms, 3 wake at (memory's due time, or now when memory deleted the group),
 --       4 end of a lease memory holds on the group, whose flush is still under way ('' = none),
 --       5..11 the group as memory holds it, all '' when memory deleted it: key, route id,
@@ -36,9 +37,9 @@ if redis.call('EXISTS', meta) == 0 then
   if ARGV[5] == '' then return 0 end
   -- Leftovers of an expired group do not count.
   redis.call('DEL', alerts, log)
-  redis.call('HSET', meta, 'key', ARGV[5], 'routeId', ARGV[6], 'receiver', ARGV[7], 'labels', ARGV[8],
-    'createdAt', ARGV[9], 'origin', ARGV[10], 'lastTick', ARGV[11])
-  list_group(due, ids, id, ARGV[3])
+  local fields = { 'key', ARGV[5], 'routeId', ARGV[6], 'receiver', ARGV[7], 'labels', ARGV[8],
+    'createdAt', ARGV[9], 'origin', ARGV[10], 'lastTick', ARGV[11] }
+  create_group(meta, KEYS[6], fields, due, ids, id, ARGV[3])
   created = 1
 else
   if ARGV[5] ~= '' and tonumber(ARGV[11]) > tonumber(redis.call('HGET', meta, 'lastTick')) then
