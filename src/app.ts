@@ -107,7 +107,7 @@ async function createBacking(
     }),
     ping: () => client.ping(),
     createMemory: () => new MemoryStore({ retiredTtlMs }),
-    merge: new RedisMerge(client, { prefix, graceMs: REDIS_GRACE_MS }),
+    merge: new RedisMerge(client, { prefix, graceMs: REDIS_GRACE_MS, retiredTtlMs }),
     logger: log,
     metrics,
     clock,

@@ -25,6 +25,8 @@ export interface ShardKeys {
   readonly meta: string;
   readonly alerts: string;
   readonly log: string;
+  /** A retired alert: the group id, `:` and its fingerprint are appended (lua/shared.lua, retired_key). */
+  readonly retired: string;
   /** Until when a deleted group's retired alerts may be read (lua/shared.lua, retired_until_key). */
   readonly retiredUntil: string;
 }
@@ -33,6 +35,8 @@ export interface GroupKeys {
   readonly meta: string;
   readonly alerts: string;
   readonly log: string;
+  /** Of the group's retired alerts, less the fingerprint. */
+  readonly retired: string;
   readonly retiredUntil: string;
   readonly due: string;
   readonly ids: string;
@@ -41,9 +45,10 @@ export interface GroupKeys {
 
 /**
  * Key names: `<prefix>:{<shard>}:<kind>[:<group id>]`. The `{<shard>}` hash tag puts every key
- * of a shard in one Redis Cluster slot, so one script may touch all of them. Only scripts use
- * `r:<group id>:<fingerprint>`, a retired alert (store.ts, SlotState.retired; lua/shared.lua).
- * A deleted group leaves `rg:<group id>` while its retired alerts may be read.
+ * of a shard in one Redis Cluster slot, so one script may touch all of them. Besides the
+ * group's hashes: `r:<group id>:<fingerprint>`, a retired alert (store.ts, SlotState.retired;
+ * lua/shared.lua), and `rg:<group id>`, which a deleted group leaves while its retired alerts
+ * may be read.
  */
 export class RedisKeys {
   readonly #shards: readonly ShardKeys[];
@@ -65,6 +70,7 @@ export class RedisKeys {
         meta: `${tag}g:`,
         alerts: `${tag}a:`,
         log: `${tag}n:`,
+        retired: `${tag}r:`,
         retiredUntil: `${tag}rg:`,
       };
     });
@@ -80,6 +86,7 @@ export class RedisKeys {
       meta: shard.meta + groupId,
       alerts: shard.alerts + groupId,
       log: shard.log + groupId,
+      retired: `${shard.retired}${groupId}:`,
       retiredUntil: shard.retiredUntil + groupId,
       due: shard.due,
       ids: shard.ids,

@@ -1,5 +1,6 @@
 import type { Cluster, Redis } from 'ioredis';
 import type { Alert } from '../core/alert.ts';
+import { DEFAULT_ALERT_GC_INTERVAL_MS } from '../core/merge-alerts.ts';
 import { defineScripts, scripts } from './lua-scripts.ts';
 import { execBatch, type RedisCall } from './redis-batch.ts';
 import { encodeAlert, encodeLogEntry } from './redis-codec.ts';
@@ -11,7 +12,7 @@ export interface GroupChanges {
   readonly groupId: string;
   /** The group as memory holds it; undefined when memory deleted it, emptied by a flush. */
   readonly group?: StoredGroup;
-  /** Resolved alerts memory deleted once notified, each at the version it deleted. */
+  /** Alerts memory retired (resolved alerts it deleted once notified), each at the version it deleted. */
   readonly removed: readonly Alert[];
   /** When memory holds a lease on the group (its flush still sending): the lease's end. */
   readonly heldUntil?: number;
@@ -28,6 +29,8 @@ export interface RedisMergeOptions {
   readonly prefix: string;
   /** The RedisStore's grace: merged groups expire as its groups do. */
   readonly graceMs: number;
+  /** The RedisStore's retiredTtlMs: alerts memory retired are kept as its retired alerts are. */
+  readonly retiredTtlMs?: number;
 }
 
 /** Groups per round trip: each carries all its alerts, so batches stay well under timeouts. */
@@ -45,19 +48,23 @@ const BATCH = 100;
  *   because memory starts empty and could only start a new life for a group it did not know;
  * - nothing is deleted. Memory starts empty, so it deletes only what it learnt during the outage;
  *   deleting Redis's copy of a group or an alert could drop what other replicas accepted. Instead
- *   a resolved alert memory notified and deleted replaces an older copy Redis still holds (not an
- *   absent one: it was notified), so the resolution accepted during the outage is not lost; a
- *   group memory deleted is woken at `now`, and Redis's next flush notifies or dedupes it.
+ *   an alert memory retired (a resolved alert it notified and deleted) replaces an older copy
+ *   Redis still holds, so the resolution accepted during the outage is not lost; one Redis lacks
+ *   becomes the slot's retired alert, as a commit on Redis would have left it, unless Redis keeps
+ *   one as new; a group memory deleted is woken at `now`, and Redis's next flush notifies or
+ *   dedupes it.
  */
 export class RedisMerge implements GroupMerge {
   readonly #client: Redis | Cluster;
   readonly #keys: RedisKeys;
   readonly #grace: number;
+  readonly #retiredTtl: number;
 
   constructor(client: Redis | Cluster, options: RedisMergeOptions) {
     this.#client = client;
     this.#keys = new RedisKeys(options.prefix);
     this.#grace = options.graceMs;
+    this.#retiredTtl = options.retiredTtlMs ?? DEFAULT_ALERT_GC_INTERVAL_MS;
     defineScripts(client);
   }
 
@@ -90,6 +97,8 @@ export class RedisMerge implements GroupMerge {
       group?.due ?? now,
       heldUntil === undefined ? '' : heldUntil,
       ...held,
+      this.#retiredTtl,
+      keys.retired,
       alerts.length,
       log.length,
       ...alerts.flatMap((alert) => [alert.fingerprint, encodeAlert(alert)]),

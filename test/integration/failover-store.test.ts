@@ -12,7 +12,7 @@ import { createRedisClient } from '../../src/store/redis-client.ts';
 import { type GroupChanges, type GroupMerge, RedisMerge } from '../../src/store/redis-merge.ts';
 import { RedisStore } from '../../src/store/redis-store.ts';
 import { StoreError } from '../../src/store/store-errors.ts';
-import type { AlertWrite, Claim, StoredGroup } from '../../src/store/store.ts';
+import type { AlertWrite, Claim, SlotState, StoredGroup } from '../../src/store/store.ts';
 import type { Logger } from '../../src/telemetry/logger.ts';
 import type { StoreKind, StoreMetrics } from '../../src/telemetry/metrics.ts';
 import { makeAlert, makeRoute } from '../helpers/core-fixtures.ts';
@@ -245,6 +245,8 @@ describe('FailoverStore', () => {
     let lateCommit: boolean;
     let takeover: Claim | undefined;
     const inRedis = new Map<string, StoredGroup | undefined>();
+    let retiredInRedis: SlotState[];
+    let guessedAdd: boolean[];
 
     before(async () => {
       server = await startRedisServer();
@@ -309,6 +311,9 @@ describe('FailoverStore', () => {
       await replica.metrics.switchedTo('redis');
       for (const id of ['g1', 'g2', 'g3', 'g4']) inRedis.set(id, sorted(await other.loadGroup(id)));
       inRedis.set('g5', await other.loadGroup('g5'));
+      retiredInRedis = await other.readSlots(['g3/x4', 'g4/y1', 'g3/x1'].map((slot) => ({ groupId: slot.slice(0, 2), fingerprint: slot.slice(3) })));
+      // A writer that guessed the slot empty, as a replica's SlotCache does.
+      guessedAdd = await other.writeAlerts([{ group: header('g3'), alert: alert('x4', V), expected: { groupCreatedAt: T } }]);
 
       // After the switch back: a flush claimed on memory commits, and g5 is due again as its commit said.
       lateCommit = await commit('g6', outcome(tick, U + 50_000, { log: { [W0]: entry(tick, ['c1']) } }));
@@ -365,6 +370,18 @@ describe('FailoverStore', () => {
       assert.equal(g3?.lastTick, T + 60_000);
       assert.equal(g3?.due, T + 360_000, "woken at the merge's now, which is later: Redis's due time stands");
       assert.equal(inRedis.get('g4'), undefined, 'a group notified and deleted on memory only is not brought back');
+    });
+
+    it('keeps an alert memory retired that Redis lacks as its slot\'s retired alert, in a group only memory had too', () => {
+      assert.deepEqual(
+        retiredInRedis.map(({ alert, retired }) => ({ alert, retired })),
+        [
+          { alert: undefined, retired: resolved('x4', T + 100_000) },
+          { alert: undefined, retired: resolved('y1', T + 100_000) },
+          { alert: resolved('x1', T + 100_000), retired: undefined },
+        ],
+      );
+      assert.deepEqual(guessedAdd, [false], 'an add to the group expects the retired alert');
     });
 
     it('accepts the commit of a claim made on Redis before the outage and replays it when Redis answers, so the flush is not sent again', () => {
