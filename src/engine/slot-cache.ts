@@ -18,7 +18,12 @@ interface KnownGroup {
  * computed from. A refused write marks its slot contended, so the retry and every later write
  * of that slot read the store first: two replicas that keep writing the same alerts (an HA pair
  * of Prometheus servers, each sending to another replica) pay for one refusal per slot, not one
- * per post. Bounded: past `capacity` slots, the groups first written longest ago are forgotten.
+ * per post. A refused write to a slot not known here, in a group known here, shows that another
+ * writer adds to the group: the group is shared, and all its slots are read from then on and
+ * take no room here. Replicas behind a load balancer, which each see every alert of a group in
+ * turn, so pay for one refusal per group, not one per alert, and keep the room for the groups
+ * only they write. Bounded: past `capacity` slots, the groups first written longest ago are
+ * forgotten; past `capacity` shared groups, which shared groups are is forgotten.
  */
 export class SlotCache {
   readonly #capacity: number;
@@ -26,6 +31,8 @@ export class SlotCache {
   readonly #guessEmpty: boolean;
   /** In the order first written: eviction drops the oldest groups. */
   readonly #groups = new Map<string, KnownGroup>();
+  /** Group ids, whatever their incarnation: a group created again has the same writers. */
+  readonly #shared = new Set<string>();
   #alerts = 0;
 
   constructor(options: { readonly capacity: number; readonly guessEmpty: boolean }) {
@@ -49,6 +56,7 @@ export class SlotCache {
 
   /** A write of `alert` into the group's incarnation `group` was applied. */
   set({ groupId, fingerprint }: AlertSlot, group: GroupIncarnation, alert: Alert): void {
+    if (this.#shared.has(groupId)) return;
     const known = this.#known(groupId, group);
     if (known.alerts.get(fingerprint) === CONTENDED) return;
     this.#put(known, fingerprint, alert);
@@ -57,7 +65,14 @@ export class SlotCache {
   /** A write to the slot, computed from what this cache or the store said, was refused. */
   refused({ groupId, fingerprint }: AlertSlot): void {
     const known = this.#groups.get(groupId);
-    if (known !== undefined) this.#put(known, fingerprint, CONTENDED);
+    if (known === undefined) return;
+    if (known.alerts.has(fingerprint)) {
+      this.#put(known, fingerprint, CONTENDED);
+      return;
+    }
+    this.#drop(groupId, known);
+    if (this.#shared.size >= this.#capacity) this.#shared.clear();
+    this.#shared.add(groupId);
   }
 
   /** The entry of the group's incarnation `group`; a new incarnation replaces what was known. */

@@ -168,6 +168,41 @@ describe('SlotCache', () => {
     assert.deepEqual(cache.get({ groupId: 'g', fingerprint: 'a' }), { alert, group: { createdAt: 2, origin: 2 } });
   });
 
+  it('sends every slot of a group to the store once a write to a slot it did not know there was refused, in every incarnation', () => {
+    const cache = new SlotCache({ capacity: 10, guessEmpty: true });
+    const alert = makeAlert({ alertname: 'A' });
+    const group = { createdAt: 1, origin: 1 };
+    cache.set({ groupId: 'g', fingerprint: 'a' }, group, alert);
+    cache.set({ groupId: 'h', fingerprint: 'a' }, group, alert);
+    assert.deepEqual(cache.get({ groupId: 'g', fingerprint: 'b' }), { group });
+    cache.refused({ groupId: 'g', fingerprint: 'b' });
+    for (const fingerprint of ['a', 'b', 'c']) assert.equal(cache.get({ groupId: 'g', fingerprint }), undefined);
+    cache.set({ groupId: 'g', fingerprint: 'a' }, { createdAt: 2, origin: 2 }, alert);
+    assert.equal(cache.get({ groupId: 'g', fingerprint: 'a' }), undefined);
+    assert.deepEqual(cache.get({ groupId: 'h', fingerprint: 'a' }), { alert, group }, 'other groups are still served');
+  });
+
+  it('forgets which groups are shared once more are than its capacity', () => {
+    const cache = new SlotCache({ capacity: 2, guessEmpty: true });
+    const alert = makeAlert({ alertname: 'A' });
+    for (const groupId of ['g1', 'g2', 'g3']) {
+      cache.set({ groupId, fingerprint: 'a' }, { createdAt: 1, origin: 1 }, alert);
+      cache.refused({ groupId, fingerprint: 'b' });
+    }
+    cache.set({ groupId: 'g1', fingerprint: 'a' }, { createdAt: 1, origin: 1 }, alert);
+    assert.deepEqual(cache.get({ groupId: 'g1', fingerprint: 'a' }), { alert, group: { createdAt: 1, origin: 1 } });
+    cache.set({ groupId: 'g3', fingerprint: 'a' }, { createdAt: 1, origin: 1 }, alert);
+    assert.equal(cache.get({ groupId: 'g3', fingerprint: 'a' }), undefined);
+  });
+
+  it('keeps guessing the unknown slots of a group empty after a refused write to a slot it knew', () => {
+    const cache = new SlotCache({ capacity: 10, guessEmpty: true });
+    const group = { createdAt: 1, origin: 1 };
+    cache.set({ groupId: 'g', fingerprint: 'a' }, group, makeAlert({ alertname: 'A' }));
+    cache.refused({ groupId: 'g', fingerprint: 'a' });
+    assert.deepEqual(cache.get({ groupId: 'g', fingerprint: 'b' }), { group });
+  });
+
   it('guesses an unknown slot of a known group empty only when told to', () => {
     for (const guessEmpty of [true, false]) {
       const cache = new SlotCache({ capacity: 10, guessEmpty });
@@ -191,6 +226,19 @@ describe('Dispatcher with a slot cache, Redis store', () => {
     assert.equal(slotsRead(), 4 + 2, 'only alerts 4 and 8 were read: their copies groups were not known yet');
     await ingest.ingest(batch.map((alert) => ({ ...alert, updatedAt: now + 2_000 })), now + 2_000);
     assert.equal(slotsRead(), 6);
+  });
+
+  it('a replica adding alerts another replica created meets one refusal per group, then reads the group\'s slots', async () => {
+    const { store, refused } = counted(await openStore(newPrefix('shared')));
+    const [first, second] = [dispatcher(store, 1_000), dispatcher(store, 1_000)];
+    const now = Date.now();
+    const alerts = Array.from({ length: 30 }, (_, n) => alertOf(n, now, false, false));
+    await first.ingest(alerts, now);
+    // One alert of each of the three groups (A0, A1, A2), then the others one post at a time,
+    // as a load balancer spreads posts: the second replica knows each group, not the slots.
+    await second.ingest(alerts.slice(0, 3), now + 1_000);
+    for (const alert of alerts.slice(3)) await second.ingest([{ ...alert, updatedAt: now + 1_000 }], now + 1_000);
+    assert.equal(refused(), 3);
   });
 
   it('two replicas posting the same alerts in turn meet one refusal per slot and replica, then read first', async () => {
