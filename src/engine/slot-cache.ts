@@ -9,6 +9,8 @@ interface KnownGroup {
   readonly group: GroupIncarnation;
   /** By fingerprint. */
   readonly alerts: Map<string, Alert | typeof CONTENDED>;
+  /** A write to a slot not known here was refused: the group is shared unless it is gone (set). */
+  guessRefused: boolean;
 }
 
 /**
@@ -18,11 +20,11 @@ interface KnownGroup {
  * computed from. A refused write marks its slot contended, so the retry and every later write
  * of that slot read the store first: two replicas that keep writing the same alerts (an HA pair
  * of Prometheus servers, each sending to another replica) pay for one refusal per slot, not one
- * per post. A refused write to a slot not known here, in a group known here, shows that another
- * writer adds to the group: the group is shared, and all its slots are read from then on and
- * take no room here. Replicas behind a load balancer, which each see every alert of a group in
- * turn, so pay for one refusal per group, not one per alert, and keep the room for the groups
- * only they write. Bounded: past `capacity` slots, the groups first written longest ago are
+ * per post. A refused write to a slot not known here, in a group known here whose incarnation
+ * the retry finds unchanged, shows that another writer adds to the group: the group is shared,
+ * and all its slots are read from then on and take no room here. Replicas behind a load
+ * balancer, which each see every alert of a group in turn, so pay for one refusal per group, not
+ * one per alert, and keep the room for the groups only they write. Bounded: past `capacity` slots, the groups first written longest ago are
  * forgotten; past `capacity` shared groups, which shared groups are is forgotten.
  */
 export class SlotCache {
@@ -58,6 +60,10 @@ export class SlotCache {
   set({ groupId, fingerprint }: AlertSlot, group: GroupIncarnation, alert: Alert): void {
     if (this.#shared.has(groupId)) return;
     const known = this.#known(groupId, group);
+    if (known.guessRefused) {
+      this.#share(groupId, known);
+      return;
+    }
     if (known.alerts.get(fingerprint) === CONTENDED) return;
     this.#put(known, fingerprint, alert);
   }
@@ -66,10 +72,11 @@ export class SlotCache {
   refused({ groupId, fingerprint }: AlertSlot): void {
     const known = this.#groups.get(groupId);
     if (known === undefined) return;
-    if (known.alerts.has(fingerprint)) {
-      this.#put(known, fingerprint, CONTENDED);
-      return;
-    }
+    if (!known.alerts.has(fingerprint)) known.guessRefused = true;
+    this.#put(known, fingerprint, CONTENDED);
+  }
+
+  #share(groupId: string, known: KnownGroup): void {
     this.#drop(groupId, known);
     if (this.#shared.size >= this.#capacity) this.#shared.clear();
     this.#shared.add(groupId);
@@ -80,7 +87,7 @@ export class SlotCache {
     const known = this.#groups.get(groupId);
     if (known !== undefined && known.group.createdAt === group.createdAt) return known;
     if (known !== undefined) this.#drop(groupId, known);
-    const fresh = { group, alerts: new Map() };
+    const fresh = { group, alerts: new Map(), guessRefused: false };
     this.#groups.set(groupId, fresh);
     return fresh;
   }

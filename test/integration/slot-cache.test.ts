@@ -168,7 +168,7 @@ describe('SlotCache', () => {
     assert.deepEqual(cache.get({ groupId: 'g', fingerprint: 'a' }), { alert, group: { createdAt: 2, origin: 2 } });
   });
 
-  it('sends every slot of a group to the store once a write to a slot it did not know there was refused, in every incarnation', () => {
+  it('sends every slot of a group to the store once a write to a slot it did not know there was refused and the retry found the group unchanged, in every incarnation', () => {
     const cache = new SlotCache({ capacity: 10, guessEmpty: true });
     const alert = makeAlert({ alertname: 'A' });
     const group = { createdAt: 1, origin: 1 };
@@ -176,6 +176,8 @@ describe('SlotCache', () => {
     cache.set({ groupId: 'h', fingerprint: 'a' }, group, alert);
     assert.deepEqual(cache.get({ groupId: 'g', fingerprint: 'b' }), { group });
     cache.refused({ groupId: 'g', fingerprint: 'b' });
+    assert.equal(cache.get({ groupId: 'g', fingerprint: 'b' }), undefined, 'the retry reads');
+    cache.set({ groupId: 'g', fingerprint: 'b' }, group, alert);
     for (const fingerprint of ['a', 'b', 'c']) assert.equal(cache.get({ groupId: 'g', fingerprint }), undefined);
     cache.set({ groupId: 'g', fingerprint: 'a' }, { createdAt: 2, origin: 2 }, alert);
     assert.equal(cache.get({ groupId: 'g', fingerprint: 'a' }), undefined);
@@ -188,11 +190,22 @@ describe('SlotCache', () => {
     for (const groupId of ['g1', 'g2', 'g3']) {
       cache.set({ groupId, fingerprint: 'a' }, { createdAt: 1, origin: 1 }, alert);
       cache.refused({ groupId, fingerprint: 'b' });
+      cache.set({ groupId, fingerprint: 'b' }, { createdAt: 1, origin: 1 }, alert);
     }
     cache.set({ groupId: 'g1', fingerprint: 'a' }, { createdAt: 1, origin: 1 }, alert);
     assert.deepEqual(cache.get({ groupId: 'g1', fingerprint: 'a' }), { alert, group: { createdAt: 1, origin: 1 } });
     cache.set({ groupId: 'g3', fingerprint: 'a' }, { createdAt: 1, origin: 1 }, alert);
     assert.equal(cache.get({ groupId: 'g3', fingerprint: 'a' }), undefined);
+  });
+
+  it('keeps guessing the unknown slots of a group empty when the retry of a refused guess found the group created anew', () => {
+    const cache = new SlotCache({ capacity: 10, guessEmpty: true });
+    const alert = makeAlert({ alertname: 'A' });
+    cache.set({ groupId: 'g', fingerprint: 'a' }, { createdAt: 1, origin: 1 }, alert);
+    cache.refused({ groupId: 'g', fingerprint: 'b' });
+    cache.set({ groupId: 'g', fingerprint: 'b' }, { createdAt: 2, origin: 2 }, alert);
+    assert.deepEqual(cache.get({ groupId: 'g', fingerprint: 'c' }), { group: { createdAt: 2, origin: 2 } });
+    assert.deepEqual(cache.get({ groupId: 'g', fingerprint: 'b' }), { alert, group: { createdAt: 2, origin: 2 } });
   });
 
   it('keeps guessing the unknown slots of a group empty after a refused write to a slot it knew', () => {
@@ -239,6 +252,20 @@ describe('Dispatcher with a slot cache, Redis store', () => {
     await second.ingest(alerts.slice(0, 3), now + 1_000);
     for (const alert of alerts.slice(3)) await second.ingest([{ ...alert, updatedAt: now + 1_000 }], now + 1_000);
     assert.equal(refused(), 3);
+  });
+
+  it('a lone replica keeps guessing the new alerts of a group it emptied and created again', async () => {
+    const { store, slotsRead, refused } = counted(await openStore(newPrefix('lone')));
+    const replica = dispatcher(store, 1_000);
+    const t = Date.now();
+    await replica.ingest([makeAlert({ alertname: 'A0', instance: 'x' }, { startsAt: t, endsAt: t + 60_000, updatedAt: t })], t);
+    await flushDue(store, t + 60_000);
+    assert.deepEqual(await contents(store), []);
+    await replica.ingest([makeAlert({ alertname: 'A0', instance: 'y' }, { startsAt: t + 70_000, endsAt: t + 600_000, updatedAt: t + 70_000 })], t + 70_000);
+    assert.equal(refused(), 1, 'the guess expected the group as it was');
+    const reads = slotsRead();
+    await replica.ingest([makeAlert({ alertname: 'A0', instance: 'z' }, { startsAt: t + 80_000, endsAt: t + 600_000, updatedAt: t + 80_000 })], t + 80_000);
+    assert.equal(slotsRead(), reads, 'a new alert of the new incarnation is guessed, not read');
   });
 
   it('two replicas posting the same alerts in turn meet one refusal per slot and replica, then read first', async () => {
