@@ -121,6 +121,18 @@ async function flushDue(store: Store, now: number): Promise<void> {
   }
 }
 
+/**
+ * Posts, at t + 70 s, another sender's view of the episode that started at `t` and whose resolve
+ * a flush sent at t + 60 s, and checks that it merged with the retired alert: it keeps `t`.
+ */
+async function assertMergesWithRetired(store: Store, replica: Dispatcher, labels: Record<string, string>, t: number): Promise<void> {
+  const later = makeAlert(labels, { startsAt: t + 30_000, endsAt: t + 400_000, updatedAt: t + 70_000 });
+  await replica.ingest([later], t + 70_000);
+  const [group] = (await contents(store)) as { alerts: Alert[] }[];
+  const stored = group.alerts.find((alert) => alert.fingerprint === later.fingerprint);
+  assert.equal(stored?.startsAt, t, 'the post merged with the retired alert keeps its startsAt');
+}
+
 /** A small PRNG, so that a failing sequence can be replayed from its seed. */
 function random(seed: number): () => number {
   let state = seed >>> 0;
@@ -289,11 +301,7 @@ describe('Dispatcher with a slot cache, Redis store', () => {
     await b.ingest([makeAlert(labels, { startsAt: t, endsAt: t + 60_000, updatedAt: t + 60_000 })], t + 60_000);
     await flushDue(store, t + 60_000);
     // Another sender's view of the same episode, at a replica whose cache guesses the slot empty.
-    const later = makeAlert(labels, { startsAt: t + 30_000, endsAt: t + 400_000, updatedAt: t + 70_000 });
-    await a.ingest([later], t + 70_000);
-    const [group] = (await contents(store)) as { alerts: Alert[] }[];
-    const stored = group.alerts.find((alert) => alert.fingerprint === later.fingerprint);
-    assert.equal(stored?.startsAt, t, 'the post merged with the retired alert keeps its startsAt');
+    await assertMergesWithRetired(store, a, labels, t);
   });
 
   it("merges a new alert with its slot's retired alert, in a group emptied and created again since it retired the alert", async () => {
@@ -307,11 +315,7 @@ describe('Dispatcher with a slot cache, Redis store', () => {
     assert.deepEqual(await contents(store), [], 'the flush that retired its one alert deleted the group');
     // Replica a creates the group again, and so knows it, but not the retired alert's slot.
     await a.ingest([makeAlert({ alertname: 'A0', instance: 'y' }, { startsAt: t + 65_000, endsAt: t + 600_000, updatedAt: t + 65_000 })], t + 65_000);
-    const later = makeAlert(labels, { startsAt: t + 30_000, endsAt: t + 400_000, updatedAt: t + 70_000 });
-    await a.ingest([later], t + 70_000);
-    const [group] = (await contents(store)) as { alerts: Alert[] }[];
-    const stored = group.alerts.find((alert) => alert.fingerprint === later.fingerprint);
-    assert.equal(stored?.startsAt, t, 'the post merged with the retired alert keeps its startsAt');
+    await assertMergesWithRetired(store, a, labels, t);
   });
 
   it('stores what an uncached dispatcher stores, while two replicas, flushes and resolves make its entries stale', async () => {
