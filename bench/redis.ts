@@ -153,6 +153,8 @@ async function flushLateness(system: LatenessSystem, groups = LATENESS_GROUPS): 
     }
     // CPU is counted from the first due tick on: flushing, not ingest.
     await new Promise((resolve) => setTimeout(resolve, ingestStarted + LATENESS_GROUP_WAIT_MS - Date.now()));
+    const stats = redis && new Redis(redis.url);
+    await stats?.config('RESETSTAT');
     const before = cpu();
     const received = await waitForNotifications(sink, name, groups);
     const after = cpu();
@@ -164,12 +166,38 @@ async function flushLateness(system: LatenessSystem, groups = LATENESS_GROUPS): 
       `  ${''.padEnd(13)}  CPU per flush: ${(serviceCpu / groups).toFixed(3)} ms${redis ? ` + Redis ${(redisCpu / groups).toFixed(3)} ms` : ''}; ` +
         `the rest of the machine used ${(otherCpu / 1000).toFixed(1)} CPU-s meanwhile`,
     );
+    if (stats) {
+      printScriptShare(await stats.info('commandstats'), groups);
+      stats.disconnect();
+    }
     return { p50: summary.p50, p99: summary.p99, cpuPerFlushMs: serviceCpu / groups };
   } finally {
     await service.stop();
     await sink.close();
     await redis?.stop();
   }
+}
+
+/**
+ * How Redis's time went while flushing (INFO commandstats since a RESETSTAT): in the scripts, and
+ * in commands, which commandstats counts apart as well as inside the script that called them;
+ * the few a replica sends itself (due counts, next due time) are among them.
+ */
+function printScriptShare(commandstats: string, flushes: number): void {
+  let scriptsUs = 0;
+  let commandsUs = 0;
+  let commands = 0;
+  for (const [, command, calls, usec] of commandstats.matchAll(/^cmdstat_([^:]+):calls=(\d+),usec=(\d+)/gm)) {
+    if (command === 'evalsha' || command === 'eval') scriptsUs += Number(usec);
+    else if (command !== 'config|resetstat') {
+      commandsUs += Number(usec);
+      commands += Number(calls);
+    }
+  }
+  console.log(
+    `  ${''.padEnd(13)}  Redis (INFO commandstats): ${(scriptsUs / 1000).toFixed(0)} ms in scripts; ${(commandsUs / 1000).toFixed(0)} ms ` +
+      `in commands, nearly all called by the scripts; ${(commands / flushes).toFixed(1)} commands per flush`,
+  );
 }
 
 /**
