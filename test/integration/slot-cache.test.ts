@@ -196,7 +196,7 @@ describe('SlotCache', () => {
     assert.deepEqual(cache.get({ groupId: 'h', fingerprint: 'a' }), { alert, group }, 'other groups are still served');
   });
 
-  it('forgets which groups are shared once more are than its capacity', () => {
+  it('forgets which groups are shared once there are more than its capacity', () => {
     const cache = new SlotCache({ capacity: 2, guessEmpty: true });
     const alert = makeAlert({ alertname: 'A' });
     for (const groupId of ['g1', 'g2', 'g3']) {
